@@ -1,0 +1,167 @@
+"""Embedded FalkorDB engine (falkordblite): the default for the demo, the tests and small councils.
+
+The database is one Redis RDB file under the data directory. Reads go through ``GRAPH.RO_QUERY`` so
+the engine itself refuses a write on the read path. Engine-specific parts: ``GRAPH.CONSTRAINT CREATE``
+for uniqueness, integer node ids, and undirected shortest paths by iterative deepening (FalkorDB's
+``shortestPath`` is directed-only and allowed only in WITH/RETURN).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path as FsPath
+from typing import Any
+
+from graph.errors import ConnectionFailed, QueryTimeout, ReadOnlyViolation, StoreError
+from graph.store import DEFAULT_TIMEOUT_S, GraphStore, IndexSpec, Row, check_identifier
+from graph.types import Node, Path, Relationship
+from graph.values import from_stored, to_param
+
+DB_FILE = "residex.rdb"
+
+
+class FalkorStore(GraphStore):
+    engine = "falkordb"
+
+    def __init__(self, data_dir: FsPath, graph_name: str = "residex", timeout: float = DEFAULT_TIMEOUT_S) -> None:
+        from redislite.falkordb_client import FalkorDB
+
+        self.data_dir = FsPath(data_dir)
+        self.path = self.data_dir / DB_FILE
+        self.timeout = timeout
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self._db = FalkorDB(str(self.path))
+        except Exception as e:  # noqa: BLE001 - redislite raises bare exceptions on start-up failures
+            raise ConnectionFailed(f"cannot start the embedded FalkorDB at {self.path}: {e}") from None
+        self._graph_name = graph_name
+        self._graph = self._db.select_graph(graph_name)
+        self._run(False, "RETURN 1", None, None)  # creates the graph key: reads on a new store see 0 rows
+
+    # -- queries -------------------------------------------------------------------------------
+    def _run(self, read_only: bool, query: str, params: Mapping[str, Any] | None,
+             timeout: float | None) -> list[Row]:
+        ms = int((timeout or self.timeout) * 1000)
+        run = self._graph.ro_query if read_only else self._graph.query
+        try:
+            result = run(query, to_param(dict(params or {})), timeout=ms)
+        except Exception as e:  # noqa: BLE001 - the client raises redis ResponseError for engine errors
+            msg = str(e)
+            if read_only and "read-only" in msg.lower():
+                raise ReadOnlyViolation(f"write refused on the read path: {msg}") from None
+            if "timed out" in msg.lower() or "timeout" in msg.lower():
+                raise QueryTimeout(f"query stopped after {ms / 1000:.0f}s: {msg}") from None
+            raise StoreError(f"FalkorDB rejected the query: {msg}") from None
+        header = [h[1] if isinstance(h, (list, tuple)) else h for h in result.header]
+        return [{k: _convert(v) for k, v in zip(header, row, strict=True)} for row in result.result_set]
+
+    def read(self, query: str, params: Mapping[str, Any] | None = None, *,
+             timeout: float | None = None) -> list[Row]:
+        return self._run(True, query, params, timeout)
+
+    def write(self, query: str, params: Mapping[str, Any] | None = None, *,
+              timeout: float | None = None) -> list[Row]:
+        return self._run(False, query, params, timeout)
+
+    # -- schema and paths ------------------------------------------------------------------------
+    def ensure_schema(self, indexes: Sequence[IndexSpec]) -> None:
+        existing = {(c["label"], tuple(c["properties"])) for c in self._constraints()}
+        pending: list[tuple[str, str]] = []
+        for spec in indexes:
+            label, prop = check_identifier(spec.label), check_identifier(spec.property)
+            try:
+                self._graph.create_node_range_index(label, prop)
+            except Exception as e:  # noqa: BLE001
+                if "already indexed" not in str(e).lower():
+                    raise StoreError(f"could not index {label}.{prop}: {e}") from None
+            if spec.unique and (label, (prop,)) not in existing:
+                try:
+                    self._graph.create_node_unique_constraint(label, prop)
+                except Exception as e:  # noqa: BLE001
+                    if "already exists" not in str(e).lower():
+                        raise StoreError(f"could not make {label}.{prop} unique: {e}") from None
+                pending.append((label, prop))
+        self._await_constraints(pending)
+
+    def _constraints(self) -> list[dict[str, Any]]:
+        try:
+            return self._graph.list_constraints()
+        except Exception:  # noqa: BLE001 - a graph that does not exist yet has none
+            return []
+
+    def _await_constraints(self, pending: list[tuple[str, str]], limit_s: float = 300) -> None:
+        """Constraints build asynchronously; wait so that a load never races an unbuilt one."""
+        deadline = time.monotonic() + limit_s
+        while pending:
+            status = {(c["label"], tuple(c["properties"])): c["status"] for c in self._constraints()}
+            failed = [p for p in pending if status.get((p[0], (p[1],))) == "FAILED"]
+            if failed:
+                raise StoreError(f"uniqueness constraint failed on {failed}: duplicate values already stored")
+            pending = [p for p in pending if status.get((p[0], (p[1],))) != "OPERATIONAL"]
+            if pending and time.monotonic() > deadline:
+                raise StoreError(f"constraints still building after {limit_s}s: {pending}")
+            if pending:
+                time.sleep(0.05)
+
+    def shortest_path(self, start: tuple[str, str, Any], end: tuple[str, str, Any],
+                      rel_types: Sequence[str], max_hops: int = 6) -> Path | None:
+        (sl, sk, sv), (el, ek, ev) = start, end
+        types = "|".join(check_identifier(t) for t in rel_types)
+        rel = f":{types}" if types else ""
+        head = (f"MATCH (a:{check_identifier(sl)} {{{check_identifier(sk)}: $a}}), "
+                f"(b:{check_identifier(el)} {{{check_identifier(ek)}: $b}}) ")
+        if not types:
+            raise ValueError("shortest_path needs relationship types (untyped variable-length patterns "
+                             "between bound nodes crash FalkorDB 4)")
+        # Iterative deepening: no path within hops-1, so the first hit within hops is a shortest one.
+        # (FalkorDB returns nothing for a fixed-length `*h..h` pattern, hence the `*1..h` range.)
+        for hops in range(1, int(max_hops) + 1):
+            rows = self.read(head + f"MATCH p = (a)-[{rel}*1..{hops}]-(b) RETURN p LIMIT 1",
+                             {"a": sv, "b": ev})
+            if rows:
+                return rows[0]["p"]
+        return None
+
+    def clear(self) -> None:
+        while self.write("MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS c")[0]["c"]:
+            pass
+
+    def checkpoint(self) -> None:
+        """Write the RDB file now (after a load), rather than waiting for Redis' save schedule."""
+        self._db.client.save()
+
+    def close(self) -> None:
+        db, self._db = getattr(self, "_db", None), None
+        if db is not None:
+            db.close()
+
+
+def _convert(value: Any) -> Any:
+    from falkordb import Edge as FEdge
+    from falkordb import Node as FNode
+    from falkordb import Path as FPath
+
+    if isinstance(value, FNode):
+        return _node(value)
+    if isinstance(value, FEdge):
+        return _edge(value)
+    if isinstance(value, FPath):
+        return Path(tuple(_node(n) for n in value.nodes()), tuple(_edge(e) for e in value.edges()))
+    if isinstance(value, list):
+        return [_convert(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _convert(v) for k, v in value.items()}
+    return from_stored(value)
+
+
+def _node(n: Any) -> Node:
+    labels = n.labels if isinstance(n.labels, list) else [n.labels] if n.labels else []
+    return Node(str(n.id), tuple(sorted(labels)), {k: from_stored(v) for k, v in (n.properties or {}).items()})
+
+
+def _edge(e: Any) -> Relationship:
+    src = e.src_node.id if hasattr(e.src_node, "id") else e.src_node
+    dst = e.dest_node.id if hasattr(e.dest_node, "id") else e.dest_node
+    return Relationship(str(e.id), e.relation, str(src), str(dst),
+                        {k: from_stored(v) for k, v in (e.properties or {}).items()})

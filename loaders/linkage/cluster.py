@@ -1,0 +1,124 @@
+"""Clustering linked pairs into residents, with household guards.
+
+Plain connected components chain father -> undated record -> son. So components are checked for
+conflicts (two different valid NHS numbers or UPNs, different generational suffixes, dates of birth
+in strong disagreement); only conflicting components are re-clustered greedily, strongest edge first,
+refusing any merge that would put a conflict inside one resident.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+DOB_TOLERANCE_DAYS = 400
+
+
+def dob_compatible(a: date, b: date) -> bool:
+    """Not in strong disagreement: within ~a year, a day/month swap, or one digit apart."""
+    if abs((a - b).days) <= DOB_TOLERANCE_DAYS:
+        return True
+    if a.year == b.year and a.day == b.month and a.month == b.day:
+        return True
+    sa, sb = a.isoformat(), b.isoformat()
+    return sum(x != y for x, y in zip(sa, sb, strict=True)) <= 1
+
+
+class _Cluster:
+    __slots__ = ("nhs", "upn", "suffix", "dobs")
+
+    def __init__(self, nhs: str | None, upn: str | None, suffix: str | None, dob: date | None) -> None:
+        self.nhs, self.upn, self.suffix = nhs, upn, suffix
+        self.dobs: list[date] = [dob] if dob is not None else []
+
+    def conflicts(self, o: _Cluster) -> bool:
+        for a, b in ((self.nhs, o.nhs), (self.upn, o.upn), (self.suffix, o.suffix)):
+            if a is not None and b is not None and a != b:
+                return True
+        return any(not dob_compatible(x, y) for x in self.dobs for y in o.dobs)
+
+    def absorb(self, o: _Cluster) -> None:
+        self.nhs = self.nhs or o.nhs
+        self.upn = self.upn or o.upn
+        self.suffix = self.suffix or o.suffix
+        for d in o.dobs:
+            if d not in self.dobs:
+                self.dobs.append(d)
+
+
+def cluster(nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[np.ndarray, dict[str, int]]:
+    """Cluster labels (one per node row) from edges.
+
+    nodes: columns nhs_number, pupil_number, suffix, dob (python date or None), in index order 0..n-1.
+    edges: columns i, j (node positions), weight (higher = stronger), sorted or not.
+    Returns labels and stats (components checked, conflicting components, merges refused).
+    """
+    n = len(nodes)
+    stats = {"components": 0, "conflicting_components": 0, "merges_refused": 0}
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), stats
+    i = edges["i"].to_numpy(np.int64)
+    j = edges["j"].to_numpy(np.int64)
+    g = coo_matrix((np.ones(len(i), dtype=np.int8), (i, j)), shape=(n, n))
+    ncomp, labels = connected_components(g, directed=False)
+    stats["components"] = int(ncomp)
+    # conflict check per component, vectorised
+    df = pd.DataFrame({"c": labels, "nhs": nodes["nhs_number"].to_numpy(), "upn": nodes["pupil_number"].to_numpy(),
+                       "suf": nodes["suffix"].to_numpy(), "dob": pd.to_datetime(nodes["dob"])})
+    sizes = np.bincount(labels)
+    multi = df[sizes[labels] > 1]
+    if multi.empty:
+        return labels, stats
+    agg = multi.groupby("c").agg(nhs=("nhs", "nunique"), upn=("upn", "nunique"), suf=("suf", "nunique"),
+                                 dmin=("dob", "min"), dmax=("dob", "max"))
+    span = (agg["dmax"] - agg["dmin"]).dt.days.fillna(0)
+    bad = agg.index[(agg["nhs"] > 1) | (agg["upn"] > 1) | (agg["suf"] > 1) | (span > DOB_TOLERANCE_DAYS)]
+    stats["conflicting_components"] = int(len(bad))
+    if len(bad) == 0:
+        return labels, stats
+    bad_set = set(bad.tolist())
+    in_bad = np.isin(labels, list(bad_set))
+    e = edges[in_bad[i]].sort_values("weight", ascending=False, kind="stable")
+    parent: dict[int, int] = {}
+    info: dict[int, _Cluster] = {}
+    nhs, upn, suf, dobs = (nodes["nhs_number"].to_numpy(), nodes["pupil_number"].to_numpy(),
+                           nodes["suffix"].to_numpy(), nodes["dob"].to_numpy())
+
+    def find(x: int) -> int:
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(x, x) != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    def node_info(x: int) -> _Cluster:
+        if x not in info:
+            d = dobs[x]
+            info[x] = _Cluster(nhs[x] if isinstance(nhs[x], str) else None,
+                               upn[x] if isinstance(upn[x], str) else None,
+                               suf[x] if isinstance(suf[x], str) else None,
+                               d if isinstance(d, date) else None)
+        return info[x]
+
+    for a, b in zip(e["i"].to_numpy(), e["j"].to_numpy(), strict=True):
+        ra, rb = find(int(a)), find(int(b))
+        if ra == rb:
+            continue
+        ca, cb = node_info(ra), node_info(rb)
+        if ca.conflicts(cb):
+            stats["merges_refused"] += 1
+            continue
+        parent[rb] = ra
+        ca.absorb(cb)
+        info.pop(rb, None)
+    # relabel nodes of bad components: root position becomes the label (offset past ncomp)
+    new = labels.copy()
+    idx = np.nonzero(in_bad)[0]
+    for x in idx:
+        new[x] = ncomp + find(int(x))
+    return new, stats

@@ -1,0 +1,168 @@
+"""Splink comparisons tuned to council data.
+
+One combined address comparison (UPRN, postcode + number + flat, street, sector) so that several
+columns describing the same dwelling are counted once; one combined identifier comparison (NHS,
+NI, UPN) for the same reason. Name comparisons have term-frequency adjustments on the exact level.
+Comparisons are only included when the data has the columns filled (``present`` set).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+
+from splink import ColumnExpression
+
+
+def _lvl(sql: str, label: str, tf_col: str | None = None, null: bool = False) -> dict[str, Any]:
+    d: dict[str, Any] = {"sql_condition": sql, "label_for_charts": label}
+    if null:
+        d["is_null_level"] = True
+    if tf_col:
+        d["tf_adjustment_column"] = tf_col
+        d["tf_adjustment_weight"] = 1.0
+    return d
+
+
+def first_name() -> dict[str, Any]:
+    return {
+        "output_column_name": "first_name",
+        "comparison_levels": [
+            _lvl("first_name_key_l IS NULL OR first_name_key_r IS NULL", "null", null=True),
+            _lvl("first_name_key_l = first_name_key_r", "exact", tf_col="first_name_key"),
+            _lvl("list_has_any(first_nicks_l, first_nicks_r)", "nickname"),
+            _lvl("jaro_winkler_similarity(first_name_key_l, first_name_key_r) >= 0.92", "jw>=0.92"),
+            _lvl("(length(first_name_key_l) = 1 OR length(first_name_key_r) = 1) "
+                 "AND first_initial_l = first_initial_r", "initial"),
+            _lvl("jaro_winkler_similarity(first_name_key_l, first_name_key_r) >= 0.80", "jw>=0.80"),
+            _lvl("first_name_key_l = last_name_key_r AND last_name_key_l = first_name_key_r", "swapped"),
+            {"sql_condition": "ELSE", "label_for_charts": "else"},
+        ],
+    }
+
+
+def last_name() -> dict[str, Any]:
+    return {
+        "output_column_name": "last_name",
+        "comparison_levels": [
+            _lvl("last_name_key_l IS NULL OR last_name_key_r IS NULL", "null", null=True),
+            _lvl("last_name_key_l = last_name_key_r", "exact", tf_col="last_name_key"),
+            _lvl("jaro_winkler_similarity(last_name_key_l, last_name_key_r) >= 0.92", "jw>=0.92"),
+            # double-barrelled or changed surname: one surname token in common
+            _lvl("length(list_intersect(surname_tokens_l, surname_tokens_r)) >= 1", "shared tokens"),
+            _lvl("jaro_winkler_similarity(last_name_key_l, last_name_key_r) >= 0.80", "jw>=0.80"),
+            {"sql_condition": "ELSE", "label_for_charts": "else"},
+        ],
+    }
+
+
+def dob() -> dict[str, Any]:
+    d = "date_diff('day', dob_l, dob_r)"
+    return {
+        "output_column_name": "dob",
+        "comparison_levels": [
+            _lvl("dob_l IS NULL OR dob_r IS NULL", "null", null=True),
+            _lvl("dob_l = dob_r", "exact"),
+            # day/month swap kept as evidence: 03/02 for 02/03
+            _lvl("day(dob_l) = month(dob_r) AND month(dob_l) = day(dob_r) AND year(dob_l) = year(dob_r)",
+                 "day/month swap"),
+            _lvl(f"abs({d}) <= 1 OR levenshtein(dob_str_l, dob_str_r) <= 1", "one digit or day"),
+            _lvl("month(dob_l) = month(dob_r) AND day(dob_l) = day(dob_r) AND abs(year(dob_l) - year(dob_r)) <= 1",
+                 "year off by one"),
+            _lvl(f"abs({d}) <= 31", "within a month"),
+            {"sql_condition": "ELSE", "label_for_charts": "else"},
+        ],
+    }
+
+
+def sex() -> dict[str, Any]:
+    return cl.ExactMatch("sex").configure(term_frequency_adjustments=False)
+
+
+def address(with_town: bool = False) -> dict[str, Any]:
+    same_flat = "coalesce(flat_l, '') = coalesce(flat_r, '')"
+    levels = [
+        _lvl("(postcode_l IS NULL AND street_l IS NULL AND uprn_l IS NULL"
+             + (" AND town_l IS NULL" if with_town else "") + ") OR "
+             "(postcode_r IS NULL AND street_r IS NULL AND uprn_r IS NULL"
+             + (" AND town_r IS NULL" if with_town else "") + ")", "null", null=True),
+        _lvl("uprn_l = uprn_r", "same UPRN"),
+        _lvl(f"postcode_l = postcode_r AND house_number_l = house_number_r AND {same_flat}",
+             "postcode+number+flat"),
+        _lvl(f"house_number_l = house_number_r AND street_l = street_r AND {same_flat}",
+             "number+flat+street"),
+        _lvl("postcode_l = postcode_r AND house_number_l = house_number_r", "same building, other flat"),
+        _lvl("postcode_l = postcode_r AND building_l = building_r", "same named building"),
+        _lvl("postcode_l = postcode_r", "postcode"),
+        _lvl("street_l = street_r AND postcode_sector_l = postcode_sector_r", "street+sector"),
+        _lvl("postcode_sector_l = postcode_sector_r", "sector"),
+    ]
+    if with_town:
+        levels.append(_lvl("town_l = town_r", "town"))
+    levels.append({"sql_condition": "ELSE", "label_for_charts": "else"})
+    return {"output_column_name": "address", "comparison_levels": levels}
+
+
+def identifiers(cols: list[str]) -> dict[str, Any]:
+    """Equal valid NHS / UPN / NI numbers; a conflict on any of them is strong evidence against."""
+    eq = " OR ".join(f"{c}_l = {c}_r" for c in cols)
+    both = " OR ".join(f"({c}_l IS NOT NULL AND {c}_r IS NOT NULL)" for c in cols)
+    return {
+        "output_column_name": "identifiers",
+        "comparison_levels": [
+            _lvl(f"NOT ({both})", "none comparable", null=True),
+            _lvl(eq, "identifier equal"),
+            {"sql_condition": "ELSE", "label_for_charts": "identifier conflict"},
+        ],
+    }
+
+
+def other_id() -> dict[str, Any]:
+    return cl.CustomComparison(
+        output_column_name="other_id",
+        comparison_levels=[
+            cll.NullLevel("other_id"),
+            cll.ExactMatchLevel("other_id"),
+            cll.LevenshteinLevel("other_id", 2),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def email() -> Any:
+    return cl.CustomComparison(
+        output_column_name="email",
+        comparison_levels=[cll.NullLevel("email"), cll.ExactMatchLevel("email"),
+                           cll.ExactMatchLevel(ColumnExpression("email").regex_extract("^[^@]+")),
+                           cll.JaroWinklerLevel("email", 0.88), cll.ElseLevel()],
+    )
+
+
+def phone() -> Any:
+    return cl.ExactMatch("phone")
+
+
+def build(present: set[str]) -> list[Any]:
+    """The comparison list for the columns that are filled in this run's data."""
+    comps: list[Any] = [first_name(), last_name()]
+    if "dob" in present:
+        comps.append(dob())
+    if "sex" in present:
+        comps.append(sex())
+    addr_cols = {"postcode", "street", "uprn", "town"} & present
+    if addr_cols - {"town"}:
+        comps.append(address(with_town="town" in present))
+    elif "town" in present:
+        comps.append(cl.ExactMatch("town"))
+    ids = [c for c in ("nhs_number", "pupil_number", "ni_number") if c in present]
+    if ids:
+        comps.append(identifiers(ids))
+    if "other_id" in present:
+        comps.append(other_id())
+    if "email" in present:
+        comps.append(email())
+    if "phone" in present:
+        comps.append(phone())
+    return comps

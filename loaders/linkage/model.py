@@ -1,0 +1,90 @@
+"""The Splink 5 model: settings, blocking rules, training and prediction, on DuckDB or Spark.
+
+Training: the prior from a deterministic rule, u from random sampling, m from two EM sessions on
+sampled pairs (``max_pairs``) blocked on different columns so every comparison is estimated once.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from splink import Linker, SettingsCreator, block_on
+from splink.internals.blocking_rule_creator import BlockingRuleCreator
+
+from loaders.linkage import comparisons
+
+logging.getLogger("splink").setLevel(logging.WARNING)
+
+LINK_COLUMNS = (
+    "unique_id", "source_system", "first_name_key", "last_name_key", "first_nicks", "surname_tokens",
+    "first_initial", "dob", "dob_str", "sex", "flat", "house_number", "street", "building", "town",
+    "postcode", "postcode_sector", "uprn", "nhs_number", "ni_number", "pupil_number", "other_id",
+    "email", "phone",
+)
+
+
+def blocking_rules(present: set[str]) -> list[BlockingRuleCreator]:
+    """Rules whose union finds the true pairs (recall measured in bench/bench_link_blocking.py)."""
+    rules: list[BlockingRuleCreator] = []
+    if "dob" in present:
+        rules += [block_on("dob", "last_name_key"), block_on("dob", "first_name_key")]
+    if "postcode" in present:
+        rules += [block_on("postcode", "last_name_key"), block_on("postcode", "first_name_key")]
+        if "dob" in present:
+            rules.append(block_on("postcode", "dob"))
+    if "house_number" in present and "street" in present:
+        rules.append(block_on("street", "house_number", "first_initial"))
+    rules.append(block_on("first_name_key", "last_name_key"))
+    if "town" in present and "dob" in present:
+        rules.append(block_on("town", "dob"))
+    if "other_id" in present:
+        rules.append(block_on("other_id"))
+    if "email" in present:
+        rules.append(block_on("email"))
+    for c in ("nhs_number", "ni_number", "pupil_number"):
+        if c in present:
+            rules.append(block_on(c))
+    return rules
+
+
+def settings(present: set[str], prior: float | None = None) -> SettingsCreator:
+    kw: dict[str, Any] = {}
+    if prior is not None:
+        kw["probability_two_random_records_match"] = prior
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=comparisons.build(present),
+        blocking_rules_to_generate_predictions=blocking_rules(present),
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=False,
+        additional_columns_to_retain=["source_system"],
+        max_iterations=15,
+        em_convergence=0.001,
+        **kw,
+    )
+
+
+def train(linker: Linker, present: set[str], n_records: int, seed: int = 42) -> None:
+    """Estimate the prior, u and m. Sample sizes grow slowly with the data."""
+    det = ["first_name_key", "last_name_key"]
+    det += ["dob"] if "dob" in present else (["postcode"] if "postcode" in present else [])
+    linker.training.estimate_probability_two_random_records_match([block_on(*det)], recall=0.7)
+    u_pairs = min(4e6, max(1e6, n_records * 4.0))
+    linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
+    em_pairs = min(2e6, max(2e5, n_records * 2.0))
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("first_name_key", "last_name_key"), max_pairs=em_pairs)
+    second = ("dob",) if "dob" in present else (("postcode",) if "postcode" in present else ("first_initial",))
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on(*second), max_pairs=em_pairs)
+
+
+def present_columns(con: Any, table: str) -> set[str]:
+    """Canonical link columns with at least a few non-null values (DuckDB table)."""
+    exprs = ", ".join(f"count({c})" for c in LINK_COLUMNS)
+    counts = con.execute(f"SELECT {exprs} FROM {table}").fetchone()  # noqa: S608 - fixed column names
+    n = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+    floor = max(2, int(n * 0.001))
+    return {c for c, k in zip(LINK_COLUMNS, counts, strict=True) if k >= floor}

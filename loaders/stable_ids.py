@@ -1,0 +1,99 @@
+"""Stable resident IDs across runs, with a merge/split log.
+
+The previous run's ``id_registry.parquet`` maps record keys (``source_system:record_id``) to
+resident IDs. A new cluster keeps the previous ID held by most of its records (ties: the oldest ID);
+an ID whose records now sit in several clusters stays with the cluster holding most of them
+(``split`` events for the others); a cluster holding several previous IDs keeps one and records
+``merge`` events for the rest. Clusters with no previous records get fresh IDs after the highest
+ever issued, in a deterministic order, so a re-run on the same extracts gives the same IDs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+
+ID_PREFIX = "R"
+ID_WIDTH = 8
+
+
+def _fmt(n: int) -> str:
+    return f"{ID_PREFIX}{n:0{ID_WIDTH}d}"
+
+
+def _num(rid: str) -> int:
+    try:
+        return int(rid[len(ID_PREFIX):])
+    except ValueError:
+        return 0
+
+
+def load_previous(out: Path) -> pd.DataFrame | None:
+    p = out / "id_registry.parquet"
+    if not p.exists():
+        return None
+    return pd.read_parquet(p, columns=["unique_id", "resident_id"])
+
+
+def assign(clusters: pd.DataFrame, previous: pd.DataFrame | None, run_at: str | None = None
+           ) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Assign resident IDs.
+
+    clusters: columns unique_id, cluster (int label). Returns (registry with unique_id, resident_id,
+    cluster), events (event, resident_id, other_resident_id, n_records, at), and the highest ID number.
+    """
+    run_at = run_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    events: list[dict] = []
+    c = clusters[["unique_id", "cluster"]].copy()
+    first_uid = c.groupby("cluster")["unique_id"].min()
+    assigned: dict[int, str] = {}
+    max_id = 0
+    if previous is not None and len(previous):
+        max_id = max(_num(r) for r in previous["resident_id"].unique())
+        m = c.merge(previous, on="unique_id", how="inner")
+        if len(m):
+            cnt = m.groupby(["cluster", "resident_id"]).size().rename("n").reset_index()
+            cnt["idnum"] = cnt["resident_id"].map(_num)
+            # each previous ID goes to the cluster holding most of its records
+            cnt = cnt.sort_values(["n", "idnum"], ascending=[False, True])
+            taken: set[str] = set()
+            for row in cnt.itertuples(index=False):
+                if row.resident_id in taken or row.cluster in assigned:
+                    continue
+                assigned[row.cluster] = row.resident_id
+                taken.add(row.resident_id)
+            for row in cnt.itertuples(index=False):
+                kept = assigned.get(row.cluster)
+                if kept is None or kept == row.resident_id:
+                    continue
+                if row.resident_id in taken:
+                    events.append({"event": "split", "resident_id": row.resident_id, "other_resident_id": kept,
+                                   "n_records": int(row.n), "at": run_at})
+                else:
+                    events.append({"event": "merge", "resident_id": row.resident_id, "other_resident_id": kept,
+                                   "n_records": int(row.n), "at": run_at})
+            # records of a previous ID that now live in a cluster keeping no previous ID: also a split
+            for row in cnt.itertuples(index=False):
+                if row.cluster not in assigned:
+                    events.append({"event": "split", "resident_id": row.resident_id, "other_resident_id": None,
+                                   "n_records": int(row.n), "at": run_at, "_cluster": row.cluster})
+    new_clusters = [k for k in first_uid.sort_values().index if k not in assigned]
+    for k in new_clusters:
+        max_id += 1
+        assigned[k] = _fmt(max_id)
+    for e in events:
+        if "_cluster" in e:
+            e["other_resident_id"] = assigned[e.pop("_cluster")]
+    c["resident_id"] = c["cluster"].map(assigned)
+    ev = pd.DataFrame(events, columns=["event", "resident_id", "other_resident_id", "n_records", "at"])
+    return c, ev, max_id
+
+
+def write(out: Path, registry: pd.DataFrame, events: pd.DataFrame) -> None:
+    """id_registry.parquet is rewritten; id_events.csv is appended to (the log across runs)."""
+    registry[["unique_id", "resident_id"]].to_parquet(out / "id_registry.parquet", index=False)
+    p = out / "id_events.csv"
+    header = not p.exists()
+    events.to_csv(p, mode="a", header=header, index=False)

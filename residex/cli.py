@@ -1,0 +1,128 @@
+"""The ``residex`` command line. Each subcommand is a thin shell over one function in another package;
+known errors print as one line (never a traceback) and exit non-zero."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from residex import __version__
+
+
+def _known_errors() -> tuple[type[BaseException], ...]:
+    """The project's user-facing error bases, gathered from the packages that define them."""
+    from graph.errors import StoreError
+
+    errors: list[type[BaseException]] = [StoreError]
+    try:
+        from loaders.errors import LoaderError
+
+        errors.append(LoaderError)
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
+def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the project's own exceptions into a one-line message and exit status 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except _known_errors() as e:
+            raise click.ClickException(" ".join(str(e).split())) from None  # one line, always
+
+    return wrapper
+
+
+def say(message: str) -> None:
+    """Progress goes to stderr so that stdout stays clean for tables and JSON."""
+    click.echo(message, err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="residex")
+def main() -> None:
+    """Residex links residents' records across council and partner systems and explores them as a graph.
+
+    Typical flow: generate (or bring extracts) -> link -> load -> query / serve. `residex demo` runs it
+    all on a small synthetic borough.
+    """
+
+
+@main.command()
+@click.option("--people", type=click.IntRange(1), default=3000, show_default=True, help="Residents to simulate.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed; same seed, same files.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for the extracts and truth/.")
+@friendly
+def generate(people: int, seed: int, out: Path) -> None:
+    """Write a synthetic borough: one CSV extract per source system, an LLPG, and truth files."""
+    from loaders.synthetic import generate as run
+
+    summary = run(people, seed, out, progress=say)
+    click.echo(f"wrote {sum(summary.get('records', {}).values())} source records for {people} people to {out}")
+
+
+@main.command()
+@click.option("--sources", type=click.Path(path_type=Path, exists=True, file_okay=False), required=True,
+              help="Folder of source extracts that have mappings.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for the resident index.")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
+@friendly
+def link(sources: Path, out: Path, engine: str) -> None:
+    """Validate, standardise and link source extracts into a resident index with golden records."""
+    from loaders.link import run_link
+
+    summary = run_link(sources, out, engine=engine, progress=say)
+    click.echo(f"linked {summary.get('records', '?')} records into {summary.get('residents', '?')} residents; "
+               f"index in {out}")
+
+
+@main.command()
+@click.option("--index", "index_dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              required=True, help="Folder written by `residex link`.")
+@friendly
+def load(index_dir: Path) -> None:
+    """Load a resident index into the graph store (idempotent: re-running updates, never duplicates)."""
+    raise click.ClickException("`residex load` is not implemented yet (issue 5: graph model and loading)")
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="A declared query parameter.")
+@click.option("--list", "list_queries", is_flag=True, help="List the saved queries with titles and roles.")
+@click.option("--json", "as_json", is_flag=True, help="Print rows as JSON instead of a table.")
+@friendly
+def query(name: str | None, params: tuple[str, ...], list_queries: bool, as_json: bool) -> None:
+    """Run a saved query from the cypher/ library and print its rows with their evidence."""
+    raise click.ClickException("`residex query` is not implemented yet (issue 5: saved query library)")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=5000, show_default=True)
+@friendly
+def serve(host: str, port: int) -> None:
+    """Serve the web explorer for investigators, social workers, analysts and IG officers."""
+    raise click.ClickException("`residex serve` is not implemented yet (issue 6: Flask explorer)")
+
+
+@main.command()
+@click.option("--data", type=click.Path(path_type=Path), default=None,
+              help="Data directory (default $RESIDEX_DATA or ./residex-data).")
+@friendly
+def demo(data: Path | None) -> None:
+    """Build a small demo graph in the embedded store and say where it lives."""
+    from residex.demo import run_demo
+
+    run_demo(data, progress=say)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
