@@ -39,7 +39,8 @@ TOP_KEYS = {"source_system", "description", "file", "format", "delimiter", "quot
             "trust"}
 FACT_KEYS = {"as_of", "address", "relationships", "contacts", "claims"}
 REL_TYPES = {"PARENT_OF", "PARTNER_OF", "SIBLING_OF"}
-REL_KINDS = {"household_role", "group_role", "identifier"}
+REL_KINDS = {"household_role", "group_role", "identifier", "named_person"}
+REL_DIRECTIONS = {"other_to_record", "record_to_other", "either"}
 ALLOWED_STRFTIME = set("dmyYbBHMSjaA%")
 SEX_CODES = {"M", "F", "U"}
 DEFAULT_SEX_VALUES = {"M": "M", "MALE": "M", "F": "F", "FEMALE": "F", "U": "U", "UNKNOWN": "U",
@@ -67,10 +68,11 @@ class ClaimDecl:
 
 @dataclass(frozen=True)
 class ContactDecl:
-    agency: str
+    agency: str | None
     type_column: str | None
     type_value: str | None
     date: DateField
+    agency_column: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,10 @@ class RelationshipDecl:
 
     kind ``household_role``/``group_role``: records sharing ``group`` (e.g. tenancy ref, case id)
     are related through their ``role`` column values. kind ``identifier``: ``column`` holds another
-    person's identifier (``identifier`` e.g. nhs_number) and the link has ``type``.
+    person's identifier (``identifier`` e.g. nhs_number) and the link has ``type``. kind
+    ``named_person``: another person is named in the row (``name``, optional ``dob`` and
+    ``identifier_column``), related by a fixed ``type`` or a ``role`` column. ``direction`` says who is
+    the parent/from side: ``other_to_record`` (the named person is PARENT_OF this record's person).
     """
 
     kind: str
@@ -88,6 +93,10 @@ class RelationshipDecl:
     column: str | None = None
     identifier: str | None = None
     type: str | None = None
+    name: str | None = None
+    dob: DateField | None = None
+    identifier_column: str | None = None
+    direction: str = "other_to_record"
 
 
 @dataclass(frozen=True)
@@ -145,9 +154,11 @@ class SourceMapping:
             if d:
                 cols.append(d.column)
         for r in f.relationships:
-            cols += [c for c in (r.group, r.role, r.column) if c]
+            cols += [c for c in (r.group, r.role, r.column, r.name, r.identifier_column) if c]
+            if r.dob:
+                cols.append(r.dob.column)
         for c in f.contacts:
-            cols += [x for x in (c.type_column, c.date.column) if x]
+            cols += [x for x in (c.type_column, c.date.column, c.agency_column) if x]
         for c in f.claims:
             cols += [x for x in (c.when_column, c.claim_type_column) if x]
             cols += [d.column for d in (c.from_date, c.to_date) if d]
@@ -245,13 +256,32 @@ def _facts(path: Path, raw: Any, dates: dict[str, DateField]) -> FactsDecl:
         k = f"facts.relationships[{i}]"
         if not isinstance(r, dict):
             raise _fail(path, k, "must be a mapping")
-        unknown = set(r) - {"kind", "group", "role", "column", "identifier", "type"}
+        unknown = set(r) - {"kind", "group", "role", "column", "identifier", "type", "name", "dob",
+                            "identifier_column", "direction"}
         if unknown:
             raise _fail(path, f"{k}.{sorted(unknown)[0]}", "unknown key")
         kind = r.get("kind")
         if kind not in REL_KINDS:
             raise _fail(path, f"{k}.kind", f"must be one of {', '.join(sorted(REL_KINDS))}")
-        if kind in ("household_role", "group_role"):
+        direction = r.get("direction", "other_to_record")
+        if direction not in REL_DIRECTIONS:
+            raise _fail(path, f"{k}.direction", f"must be one of {', '.join(sorted(REL_DIRECTIONS))}")
+        if kind == "named_person":
+            if r.get("type") is None and r.get("role") is None:
+                raise _fail(path, f"{k}.type", "give type (PARENT_OF, PARTNER_OF, SIBLING_OF, CARER) or role column")
+            if r.get("type") is not None and r["type"] not in REL_TYPES | {"CARER"}:
+                raise _fail(path, f"{k}.type", f"must be one of {', '.join(sorted(REL_TYPES | {'CARER'}))}")
+            ident = r.get("identifier")
+            if ident is not None and ident not in IDENTIFIER_FIELDS:
+                raise _fail(path, f"{k}.identifier", f"must be one of {', '.join(IDENTIFIER_FIELDS)}")
+            rels.append(RelationshipDecl(
+                kind, role=_column(path, f"{k}.role", r["role"]) if r.get("role") else None,
+                type=r.get("type"), name=_column(path, f"{k}.name", r.get("name")),
+                dob=_date_field(path, f"{k}.dob", r["dob"]) if "dob" in r else None,
+                identifier=ident,
+                identifier_column=_column(path, f"{k}.identifier_column", r["identifier_column"])
+                if r.get("identifier_column") else None, direction=direction))
+        elif kind in ("household_role", "group_role"):
             rels.append(RelationshipDecl(kind, group=_column(path, f"{k}.group", r.get("group")),
                                          role=_column(path, f"{k}.role", r.get("role"))))
         else:
@@ -261,27 +291,28 @@ def _facts(path: Path, raw: Any, dates: dict[str, DateField]) -> FactsDecl:
             if r.get("type") not in REL_TYPES:
                 raise _fail(path, f"{k}.type", f"must be one of {', '.join(sorted(REL_TYPES))}")
             rels.append(RelationshipDecl(kind, column=_column(path, f"{k}.column", r.get("column")),
-                                         identifier=ident, type=r["type"]))
+                                         identifier=ident, type=r["type"], direction=direction))
 
     contacts: list[ContactDecl] = []
     for i, c in enumerate(raw.get("contacts") or []):
         k = f"facts.contacts[{i}]"
         if not isinstance(c, dict):
             raise _fail(path, k, "must be a mapping")
-        unknown = set(c) - {"agency", "type_column", "type", "date"}
+        unknown = set(c) - {"agency", "agency_column", "type_column", "type", "date"}
         if unknown:
             raise _fail(path, f"{k}.{sorted(unknown)[0]}", "unknown key")
-        if not isinstance(c.get("agency"), str):
-            raise _fail(path, f"{k}.agency", "required (e.g. police, health)")
+        if not isinstance(c.get("agency"), str) and not c.get("agency_column"):
+            raise _fail(path, f"{k}.agency", "required (e.g. police, health), or agency_column")
         if not c.get("type_column") and not c.get("type"):
             raise _fail(path, f"{k}.type", "give type_column (a column) or type (a fixed value)")
         if "date" not in c:
             raise _fail(path, f"{k}.date", "required date field {column, format}")
         contacts.append(ContactDecl(
-            c["agency"],
+            c.get("agency"),
             _column(path, f"{k}.type_column", c["type_column"]) if c.get("type_column") else None,
             str(c["type"]) if c.get("type") else None,
-            _date_field(path, f"{k}.date", c["date"])))
+            _date_field(path, f"{k}.date", c["date"]),
+            _column(path, f"{k}.agency_column", c["agency_column"]) if c.get("agency_column") else None))
 
     claims: list[ClaimDecl] = []
     for i, c in enumerate(raw.get("claims") or []):
@@ -374,7 +405,7 @@ def parse_mapping(raw: Any, path: Path) -> SourceMapping:
     if not isinstance(trust, dict) or not all(isinstance(v, int) for v in trust.values()):
         raise _fail(path, "trust", "must map canonical field (or 'default') to an integer rank")
     for t in trust:
-        if t != "default" and t not in CANONICAL_FIELDS:
+        if t not in ("default", "address_text") and t not in CANONICAL_FIELDS:
             raise _fail(path, f"trust.{t}", "unknown field")
 
     facts = _facts(path, raw.get("facts"), dates)

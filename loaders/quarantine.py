@@ -54,9 +54,9 @@ def validate_rows(con: duckdb.DuckDBPyConnection, m: SourceMapping, rr: ReadResu
     """)
     con.execute(f"DELETE FROM {t} WHERE _row IN (SELECT _row FROM _flag WHERE reason IS NOT NULL)")
     con.execute("DROP TABLE _flag")
-    accepted = con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+    accepted = con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
     quarantined = con.execute("SELECT count(*) FROM quarantine WHERE source_system = ?",
-                              [m.source_system]).fetchone()[0]
+                              [m.source_system]).fetchall()[0][0]
     if accepted + quarantined != rr.rows_read:
         raise SourceError(m.file, f"row accounting failed: {accepted} accepted + {quarantined} "
                           f"quarantined != {rr.rows_read} read")

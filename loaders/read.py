@@ -97,7 +97,7 @@ def read_source(con: duckdb.DuckDBPyConnection, m: SourceMapping, sources: Path)
             )
         except duckdb.Error as e:
             raise SourceError(m.file, f"cannot read Parquet: {str(e).splitlines()[0]}") from None
-        n = con.execute(f"SELECT count(*) FROM {q(table)}").fetchone()[0]
+        n = con.execute(f"SELECT count(*) FROM {q(table)}").fetchall()[0][0]
         return ReadResult(m.source_system, m.file, table, int(n), 0)
 
     cols = "{" + ", ".join(f"{lit(h)}: 'VARCHAR'" for h in header) + "}"
@@ -130,7 +130,7 @@ def read_source(con: duckdb.DuckDBPyConnection, m: SourceMapping, sources: Path)
     con.execute("DROP TABLE _stage")
     con.execute(f"DROP TABLE IF EXISTS {q(rej)}")
     con.execute(f"DROP TABLE IF EXISTS {q(scan)}")
-    n_ok = con.execute(f"SELECT count(*) FROM {q(table)}").fetchone()[0]
+    n_ok = con.execute(f"SELECT count(*) FROM {q(table)}").fetchall()[0][0]
     withhold = bool(m.sensitive)
     rows = []
     for r, et, col, raw, msg in rejects:

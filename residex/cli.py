@@ -17,8 +17,10 @@ from residex import __version__
 def _known_errors() -> tuple[type[BaseException], ...]:
     """The project's user-facing error bases, gathered from the packages that define them."""
     from graph.errors import StoreError
+    from graph.load import LoadError
+    from graph.model import ModelError
 
-    errors: list[type[BaseException]] = [StoreError]
+    errors: list[type[BaseException]] = [StoreError, LoadError, ModelError]
     try:
         from loaders.errors import LoaderError
 
@@ -90,7 +92,14 @@ def link(sources: Path, out: Path, engine: str) -> None:
 @friendly
 def load(index_dir: Path) -> None:
     """Load a resident index into the graph store (idempotent: re-running updates, never duplicates)."""
-    raise click.ClickException("`residex load` is not implemented yet (issue 5: graph model and loading)")
+    from graph.load import load_index
+    from graph.store import open_store
+
+    with open_store() as store:
+        report = load_index(store, index_dir, progress=say)
+    r = report.as_dict()
+    click.echo(f"loaded {r['total_rows']:,} rows into {store.engine} ({r['rows_per_second'] or 0:,} rows/s); "
+               f"retired {sum(report.retired.values()):,} stale facts")
 
 
 @main.command()

@@ -81,7 +81,7 @@ def sex() -> dict[str, Any]:
     return cl.ExactMatch("sex").configure(term_frequency_adjustments=False)
 
 
-def address(with_town: bool = False) -> dict[str, Any]:
+def address(with_town: bool = False, households: bool = False) -> dict[str, Any]:
     same_flat = "coalesce(flat_l, '') = coalesce(flat_r, '')"
     levels = [
         _lvl("(postcode_l IS NULL AND street_l IS NULL AND uprn_l IS NULL"
@@ -96,9 +96,13 @@ def address(with_town: bool = False) -> dict[str, Any]:
         _lvl("postcode_l = postcode_r AND house_number_l = house_number_r", "same building, other flat"),
         _lvl("postcode_l = postcode_r AND building_l = building_r", "same named building"),
         _lvl("postcode_l = postcode_r", "postcode"),
-        _lvl("street_l = street_r AND postcode_sector_l = postcode_sector_r", "street+sector"),
-        _lvl("postcode_sector_l = postcode_sector_r", "sector"),
     ]
+    if households:
+        # a different address, but people who lived with one record also lived with the other
+        levels += [
+            _lvl("length(list_intersect(hh_names_l, hh_names_r)) >= 2", "moved with 2+ co-residents"),
+            _lvl("length(list_intersect(hh_names_l, hh_names_r)) = 1", "moved with a co-resident"),
+        ]
     if with_town:
         levels.append(_lvl("town_l = town_r", "town"))
     levels.append({"sql_condition": "ELSE", "label_for_charts": "else"})
@@ -153,7 +157,8 @@ def build(present: set[str]) -> list[Any]:
         comps.append(sex())
     addr_cols = {"postcode", "street", "uprn", "town"} & present
     if addr_cols - {"town"}:
-        comps.append(address(with_town="town" in present))
+        comps.append(address(with_town="town" in present and "postcode" not in present,
+                             households="hh_names" in present))
     elif "town" in present:
         comps.append(cl.ExactMatch("town"))
     ids = [c for c in ("nhs_number", "pupil_number", "ni_number") if c in present]

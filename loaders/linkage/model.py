@@ -16,11 +16,13 @@ from loaders.linkage import comparisons
 
 logging.getLogger("splink").setLevel(logging.WARNING)
 
+PRIOR_RECALL = 0.6  # share of true pairs the deterministic prior rules find (measured ~0.6-0.7)
+
 LINK_COLUMNS = (
     "unique_id", "source_system", "first_name_key", "last_name_key", "first_nicks", "surname_tokens",
     "first_initial", "dob", "dob_str", "sex", "flat", "house_number", "street", "building", "town",
     "postcode", "postcode_sector", "uprn", "nhs_number", "ni_number", "pupil_number", "other_id",
-    "email", "phone",
+    "email", "phone", "hh_names",
 )
 
 
@@ -58,7 +60,7 @@ def settings(present: set[str], prior: float | None = None) -> SettingsCreator:
         comparisons=comparisons.build(present),
         blocking_rules_to_generate_predictions=blocking_rules(present),
         retain_intermediate_calculation_columns=True,
-        retain_matching_columns=False,
+        retain_matching_columns=True,
         additional_columns_to_retain=["source_system"],
         max_iterations=15,
         em_convergence=0.001,
@@ -68,9 +70,10 @@ def settings(present: set[str], prior: float | None = None) -> SettingsCreator:
 
 def train(linker: Linker, present: set[str], n_records: int, seed: int = 42) -> None:
     """Estimate the prior, u and m. Sample sizes grow slowly with the data."""
-    det = ["first_name_key", "last_name_key"]
-    det += ["dob"] if "dob" in present else (["postcode"] if "postcode" in present else [])
-    linker.training.estimate_probability_two_random_records_match([block_on(*det)], recall=0.7)
+    # the prior: exact name plus DOB, or exact name plus postcode (many sources carry no DOB)
+    det = [block_on("first_name_key", "last_name_key", c) for c in ("dob", "postcode") if c in present]
+    det = det or [block_on("first_name_key", "last_name_key")]
+    linker.training.estimate_probability_two_random_records_match(det, recall=PRIOR_RECALL)
     u_pairs = min(4e6, max(1e6, n_records * 4.0))
     linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
     em_pairs = min(2e6, max(2e5, n_records * 2.0))
@@ -84,7 +87,7 @@ def train(linker: Linker, present: set[str], n_records: int, seed: int = 42) -> 
 def present_columns(con: Any, table: str) -> set[str]:
     """Canonical link columns with at least a few non-null values (DuckDB table)."""
     exprs = ", ".join(f"count({c})" for c in LINK_COLUMNS)
-    counts = con.execute(f"SELECT {exprs} FROM {table}").fetchone()  # noqa: S608 - fixed column names
-    n = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+    counts = con.execute(f"SELECT {exprs} FROM {table}").fetchall()[0]  # noqa: S608 - fixed column names
+    n = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]  # noqa: S608
     floor = max(2, int(n * 0.001))
     return {c for c, k in zip(LINK_COLUMNS, counts, strict=True) if k >= floor}

@@ -67,17 +67,20 @@ MACROS = [
         nullif(regexp_extract(a, '\\b{_FLAT_WORD}\\s*([0-9]+[A-Z]?|[A-Z])\\b', 1), ''),
         nullif(regexp_extract(a, '\\b([0-9]+[A-Z]?)\\s*/\\s*[0-9]+', 1), ''),
         rx_addr_floor(a),
+        nullif(regexp_extract(a, '^\\s*([0-9]+[A-Z]?)\\s+[A-Z][A-Z ]*,\\s*[0-9]+', 1), ''),
         nullif(regexp_extract(regexp_replace(a, '\\b{_FLAT_WORD}\\s*([0-9]+[A-Z]?|[A-Z])\\b', ' ', 'g'),
                '\\b[0-9]+([A-Z])\\b', 1), ''))""",
     # text with the flat part removed (so the first remaining number is the building number)
     f"""CREATE OR REPLACE MACRO rx_addr_rest(a) AS trim(regexp_replace(regexp_replace(rx_addr_nofloor(
         regexp_replace(a, '\\b{_FLAT_WORD}\\s*([0-9]+[A-Z]?|[A-Z])\\b', ' ', 'g')),
         '\\b[0-9]+[A-Z]?\\s*/\\s*([0-9]+)', '\\1', 'g'), '\\s+', ' ', 'g'))""",
-    """CREATE OR REPLACE MACRO rx_addr_number(a) AS nullif(regexp_extract(rx_addr_rest(a),
-        '\\b([0-9]+)[A-Z]?\\b', 1), '')""",
+    # the building number is the last number followed by words (`13 Oak Tower, 32 Albert Rd` -> 32)
+    """CREATE OR REPLACE MACRO rx_addr_number(a) AS coalesce(
+        nullif(regexp_extract(rx_addr_rest(a), '^.*\\b([0-9]+)[A-Z]?\\s+[A-Z]', 1), ''),
+        nullif(regexp_extract(rx_addr_rest(a), '\\b([0-9]+)[A-Z]?\\b', 1), ''))""",
     # street: words after the building number, cut after the street-type word when there is one
     f"""CREATE OR REPLACE MACRO rx_addr_street_raw(a) AS trim(coalesce(
-        nullif(regexp_extract(rx_addr_rest(a), '\\b[0-9]+[A-Z]?\\s+([A-Z][A-Z ]*)', 1), ''),
+        nullif(regexp_extract(rx_addr_rest(a), '^.*\\b[0-9]+[A-Z]?\\s+([A-Z][A-Z ]*)', 1), ''),
         nullif(regexp_extract(rx_addr_rest(a), '([A-Z][A-Z ]*\\b(?:{_types_re}))\\b', 1), ''), ''))""",
     f"""CREATE OR REPLACE MACRO rx_addr_street(a) AS nullif(trim(coalesce(
         nullif(regexp_extract({_expand_types_sql('rx_addr_street_raw(a)')},

@@ -13,7 +13,8 @@ import numpy as np
 DATA = Path(__file__).parent / "data"
 REF_DATE = np.datetime64("2025-12-31")
 WINDOW_START = np.datetime64("2016-01-01")
-NAT = np.datetime64("NaT")
+NAT = np.datetime64("NaT", "D")
+D = np.timedelta64(1, "D")
 _BASE = np.datetime64("1880-01-01")
 _END = np.datetime64("2031-01-01")
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]

@@ -123,7 +123,7 @@ class Extract:
         self.stale = np.zeros(self.n, dtype=bool)
         if stale_ok and self.cfg["stale"] > 0:
             moved = b.prev_d[self.pidx] >= -1
-            m = moved & (rng.random(self.n) < self.cfg["stale"] * 2.2)  # ~45% moved => overall ~rate
+            m = moved & (rng.random(self.n) < self.cfg["stale"])  # rate among people who moved
             self.d[m] = np.where(b.prev_d[self.pidx[m]] >= 0, b.prev_d[self.pidx[m]], -1)
             self.stale = m
             self.tags.add(m, "stale_address")
@@ -144,13 +144,14 @@ class Extract:
         if k_bad:
             cand = np.flatnonzero(~self.is_dup)
             rows = self.rng.choice(cand, size=min(k_bad, len(cand)), replace=False)
+            spare = np.setdiff1d(np.arange(n), rows)
             kinds = ["empty_key", "duplicate_key"] + (["unparseable_dob"] if dob_col else [])
             for j, r in enumerate(sorted(rows.tolist())):
                 kind = kinds[j % len(kinds)]
                 if kind == "empty_key":
                     keys[r] = ""
                 elif kind == "duplicate_key":
-                    other = (r + 1 + int(self.rng.integers(0, n - 1))) % n
+                    other = int(spare[self.rng.integers(0, len(spare))])
                     keys[r] = true_keys[other]
                 else:
                     col = np.asarray(frame[dob_col], dtype=object).copy()

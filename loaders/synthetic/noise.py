@@ -21,11 +21,11 @@ _S = {
     "housing_tenancy": dict(typo_first=0.015, typo_last=0.01, nickname=0.02, stale=0.0, duplicate=0.002,
                             dob_placeholder=0.01),
     "electoral_register": dict(typo_first=0.01, typo_last=0.01, nickname=0.01, stale=0.08, duplicate=0.004,
-                               pc_nospace=0.01),
+                               pc_nospace=0.01, maiden=0.03),
     "housing_benefit": dict(typo_first=0.01, typo_last=0.01, nickname=0.01, stale=0.02, duplicate=0.004),
-    "dwp_benefits": dict(typo_first=0.005, typo_last=0.005, nickname=0.0, stale=0.10, duplicate=0.002,
+    "dwp_benefits": dict(typo_first=0.005, typo_last=0.005, nickname=0.0, stale=0.10, duplicate=0.002, maiden=0.10,
                          dob_placeholder=0.001, pc_nospace=0.15, pc_lower=0.0),
-    "gp_registration": dict(typo_first=0.01, typo_last=0.01, nickname=0.01, stale=0.12, duplicate=0.006,
+    "gp_registration": dict(typo_first=0.01, typo_last=0.01, nickname=0.01, stale=0.12, duplicate=0.006, maiden=0.15,
                             dob_placeholder=0.002),
     "school_census": dict(typo_first=0.01, typo_last=0.01, nickname=0.0, stale=0.03, duplicate=0.003,
                           dob_placeholder=0.0, dob_swap=0.005),
@@ -34,7 +34,7 @@ _S = {
                                   dob_missing=0.05, dob_placeholder=0.01),
     "adult_social_care": dict(typo_first=0.02, typo_last=0.02, nickname=0.04, stale=0.0, duplicate=0.015,
                               dob_placeholder=0.01),
-    "police_contacts": dict(typo_first=0.05, typo_last=0.05, nickname=0.10, initial=0.03, stale=0.0,
+    "police_contacts": dict(typo_first=0.05, typo_last=0.05, nickname=0.10, initial=0.03, stale=0.0, maiden=0.05,
                             duplicate=0.03, dob_swap=0.03, dob_placeholder=0.02, dob_missing=0.06,
                             dob_typo=0.03, pc_missing=0.08, pc_lower=0.08),
     "blue_badge": dict(typo_first=0.01, typo_last=0.01, nickname=0.01, stale=0.04, duplicate=0.004),
@@ -43,6 +43,7 @@ _S = {
                                 pc_nospace=0.20, pc_lower=0.10),
 }
 NOISE: dict[str, dict[str, float]] = {k: {**DEFAULT, **v} for k, v in _S.items()}
+NO_DOB = {"council_tax", "electoral_register", "blue_light_callouts"}  # these extracts carry no DOB
 
 PLACEHOLDER_DOBS = np.array(["1900-01-01", "1901-01-01", "1800-01-01"], dtype="datetime64[D]")
 BAD_DOB_TEXT = ["unknown", "N/K", "32/13/1985", "19850230", "??/??/19", "not given"]
@@ -151,3 +152,13 @@ def postcodes(rng, pc: np.ndarray, cfg: dict, tags: Tags) -> np.ndarray:
     pc[m] = ""
     tags.add(m, "postcode_missing")
     return pc
+
+
+def markdown_table() -> str:
+    """The noise table in docs/synthetic-data.md (regenerate it from here when rates change)."""
+    cols = list(DEFAULT)
+    lines = ["| system | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for s, cfg in NOISE.items():
+        cells = ["n/a" if (c.startswith("dob") and s in NO_DOB) else f"{cfg[c]:g}" for c in cols]
+        lines.append(f"| `{s}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -20,7 +20,7 @@ ROLE_P = np.array([0.45, 0.30, 0.15, 0.10])
 
 def _clip_life(b, p: np.ndarray, when: np.ndarray) -> np.ndarray:
     """Move dates into the person's lifetime inside the window."""
-    lo = np.maximum(b.dob[p] + 30, core.WINDOW_START)
+    lo = np.maximum(b.dob[p] + core.D * 30, core.WINDOW_START)
     hi = np.where(np.isnat(b.death[p]), core.REF_DATE, b.death[p])
     return np.minimum(np.maximum(when, lo), hi)
 
@@ -93,7 +93,7 @@ class Plans:
                        "Fall")
         care = np.flatnonzero(b.role == RESIDENT)
         cr = care[rng.random(len(care)) < 0.25]
-        self.add_calls(cr, core.rand_dates(rng, core.REF_DATE - 365, core.REF_DATE, len(cr)), "Ambulance",
+        self.add_calls(cr, core.rand_dates(rng, core.REF_DATE - core.D * 365, core.REF_DATE, len(cr)), "Ambulance",
                        "Breathing problems")
         # children's social care: families with children
         fam = np.flatnonzero(np.bincount(b.hh[(b.role == CHILD) & (age < 18)], minlength=len(b.hh_type)) > 0)
@@ -120,8 +120,8 @@ class Plans:
         if not kids:
             return
         if referral is None:
-            referral = core.rand_dates(rng, core.WINDOW_START, core.REF_DATE - 20, 1)[0]
-            referral = max(referral, max(b.dob[k] for k in kids) + 1)
+            referral = core.rand_dates(rng, core.WINDOW_START, core.REF_DATE - core.D * 20, 1)[0]
+            referral = max(referral, max(b.dob[k] for k in kids) + core.D * 1)
         out = []
         for i, k in enumerate(kids):
             out.append((k, "Child" if i == 0 else "Sibling"))
@@ -137,7 +137,7 @@ class Plans:
             elif b.role[m] == CHILD and self.age[m] >= 18:
                 out.append((m, "Other"))
         if closed == "auto":
-            closed = referral + int(rng.integers(60, 900)) if rng.random() < 0.7 else core.NAT
+            closed = referral + core.D * int(rng.integers(60, 900)) if rng.random() < 0.7 else core.NAT
             if not np.isnat(closed) and closed > core.REF_DATE:
                 closed = core.NAT
         self.csc.append(dict(members=out, referral=referral, closed=closed,
@@ -150,17 +150,17 @@ class Plans:
     def add_asc(self, p: int, start, end, service=None, reason=None) -> None:
         rng, b = self.rng, self.b
         if start is None:
-            start = core.rand_dates(rng, core.WINDOW_START, core.REF_DATE - 30, 1)[0]
-        start = max(start, b.dob[p] + 6570)
+            start = core.rand_dates(rng, core.WINDOW_START, core.REF_DATE - core.D * 30, 1)[0]
+        start = max(start, b.dob[p] + core.D * 6570)
         if not np.isnat(b.death[p]):
-            start = min(start, b.death[p] - 1)
+            start = min(start, b.death[p] - core.D * 1)
         if end is None:
-            end = start + int(rng.integers(90, 1500)) if rng.random() < 0.5 else core.NAT
+            end = start + core.D * int(rng.integers(90, 1500)) if rng.random() < 0.5 else core.NAT
             if not np.isnat(end) and end > core.REF_DATE:
                 end = core.NAT
         if not np.isnat(b.death[p]) and (np.isnat(end) or end > b.death[p]):
             end = b.death[p]
-        self.asc.append(dict(p=p, referral=start - int(rng.integers(5, 60)), start=start, end=end,
+        self.asc.append(dict(p=p, referral=start - core.D * int(rng.integers(5, 60)), start=start, end=end,
                              service=service or str(rng.choice(["Home care", "Day care", "Direct payment",
                                                                 "Assessment only", "Reablement"])),
                              reason=reason or str(rng.choice(["Physical support", "Memory and cognition",

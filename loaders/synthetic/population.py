@@ -247,7 +247,7 @@ def build(rng: np.random.Generator, n: int) -> Borough:
     hh_head_dob = np.full(nh, core.REF_DATE, dtype="datetime64[D]")
     np.minimum.at(hh_head_dob, hh, dob)
     moved = (rng.random(nh) < 0.45) & ~is_care
-    move_in = np.where(moved, core.rand_dates(rng, core.WINDOW_START, core.REF_DATE - 30, nh),
+    move_in = np.where(moved, core.rand_dates(rng, core.WINDOW_START, core.REF_DATE - core.D * 30, nh),
                        core.rand_dates(rng, np.maximum(hh_head_dob + core.years(20), np.datetime64("1975-01-01")),
                                        core.WINDOW_START, nh))
     prev = np.full(nh, -2)
@@ -335,7 +335,7 @@ def _names_and_links(rng: np.random.Generator, b: Borough) -> None:
     b.last, b.birth_last = last, birth
     b.first = core.sample_first_names(rng, b.sex, b.dob)
     has_mid = rng.random(n) < 0.55
-    b.middle = np.where(has_mid, core.sample_first_names(rng, b.sex, b.dob - 3650), "")
+    b.middle = np.where(has_mid, core.sample_first_names(rng, b.sex, b.dob - core.D * 3650), "")
     nick = core.nickname_map()
     b.nickname = np.array([nick[f][0] if f in nick else "" for f in b.first.tolist()], dtype=object)
     # ---- relationships

@@ -34,8 +34,7 @@ def _event(ctx: Ctx, system, keys, pidx, etype, dates, d) -> None:
 
 
 def _remember(ctx: Ctx, system: str, x: Extract, keys: np.ndarray) -> None:
-    for p, k in zip(x.pidx.tolist(), keys.tolist()):
-        ctx.keys_of.setdefault((system, p), []).append(k)
+    """Scenario evidence keys are taken from record_truth after bad rows are planted (generator)."""
 
 
 def _sname(first, last):
@@ -109,7 +108,8 @@ def council_tax(ctx: Ctx):
     empty = np.flatnonzero(~occupied & (b.ptype != "Care home"))
     landlords = np.flatnonzero((age >= 35) & (age < 80) & b.alive())
     e_lead = landlords[rng.integers(0, len(landlords), len(empty))]
-    e_from = core.rand_dates(rng, core.REF_DATE - 900, core.REF_DATE - 40, len(empty))
+    e_from = core.rand_dates(rng, core.REF_DATE - core.D * 900, core.REF_DATE - core.D * 40, len(empty))
+    ctx.ct_empty = (empty, e_lead)
     extra = sc.get("ct_landlord", [])  # planted exemptions on occupied dwellings (+ look-alikes)
     x_dw = np.array([e["d"] for e in extra], dtype=np.int64)
     x_lead = np.array([e["landlord"] for e in extra], dtype=np.int64)
@@ -220,7 +220,7 @@ def housing_tenancy(ctx: Ctx):
         "address_line_1": l1, "address_line_2": l2, "address_line_3": TOWN, "postcode": pc,
         "title": title, "forename": first, "surname": last,
         "date_of_birth": core.fmt_dates(dob, "YYYY-MM-DD"), "relationship_to_tenant": x.cols["rel"],
-        "ni_number": nino, "tenancy_type": np.where(x.when > core.REF_DATE - 365, "Introductory", "Secure"),
+        "ni_number": nino, "tenancy_type": np.where(x.when > core.REF_DATE - core.D * 365, "Introductory", "Secure"),
         "tenancy_start": core.fmt_dates(x.when, "YYYY-MM-DD"), "tenancy_end": "",
     }
     _remember(ctx, "housing_tenancy", x, keys)
@@ -239,7 +239,7 @@ def electoral_register(ctx: Ctx):
     elig &= b.role != RESIDENT
     p = np.flatnonzero(elig)
     p = p[np.argsort(b.cur_d[p], kind="stable")]
-    x = Extract("electoral_register", rng, b, p, b.cur_d[p], np.maximum(b.cur_from[p], b.dob[p] + 6570))
+    x = Extract("electoral_register", rng, b, p, b.cur_d[p], np.maximum(b.cur_from[p], b.dob[p] + core.D * 6570))
     order = np.argsort(x.d, kind="stable")
     first, mid, last = nz.names(rng, b, x.pidx, x.cfg, x.tags)
     first_names = np.where((mid != "") & (rng.random(x.n) < 0.5), core.cat(first, " ", mid), first)
@@ -288,7 +288,7 @@ def dwp_awards(ctx: Ctx) -> pd.DataFrame:
     def add(mask, name, p_rate, start_lo):
         p = np.flatnonzero(mask & (rng.random(n) < p_rate))
         lo = np.maximum(b.dob[p] + core.years(start_lo), np.datetime64("2005-01-01"))
-        st = core.rand_dates(rng, lo, np.maximum(lo + 30, core.REF_DATE - 30), len(p))
+        st = core.rand_dates(rng, lo, np.maximum(lo + core.D * 30, core.REF_DATE - core.D * 30), len(p))
         en = np.where(np.isnat(b.death[p]), core.NAT, b.death[p])
         rows.append(pd.DataFrame({"p": p, "benefit": name, "start": st, "end": en}))
 
@@ -311,7 +311,6 @@ def dwp_awards(ctx: Ctx) -> pd.DataFrame:
     for extra in ctx.sc.get("dwp_extra", []):
         rows.append(extra)
     df = pd.concat(rows, ignore_index=True)
-    df = df[df.p.map(lambda p: True)]
     _ = alive
     return df
 
@@ -355,7 +354,7 @@ def housing_benefit(ctx: Ctx):
     p = cand[rng.random(len(cand)) < take]
     partner = b.hh_partner[b.hh[p]]
     partner = np.where((partner >= 0) & (partner != p), partner, -1)
-    start = np.maximum(b.cur_from[p], core.rand_dates(rng, core.WINDOW_START, core.REF_DATE - 60, len(p)))
+    start = np.maximum(b.cur_from[p], core.rand_dates(rng, core.WINDOW_START, core.REF_DATE - core.D * 60, len(p)))
     x = Extract("housing_benefit", rng, b, p, b.cur_d[p], start, dict(partner=partner))
     first, _, last = nz.names(rng, b, x.pidx, x.cfg, x.tags)
     dob = nz.dobs(rng, b, x.pidx, x.cfg, x.tags)
@@ -397,8 +396,8 @@ def gp_registration(ctx: Ctx):
     b, rng = ctx.b, ctx.rng
     cover = rng.random(b.n_people) < 0.95
     p = np.flatnonzero(cover)
-    reg = np.maximum(b.cur_from[p], b.dob[p] + 3)
-    reg = np.where(rng.random(len(p)) < 0.3, b.dob[p] + 5, reg)
+    reg = np.maximum(b.cur_from[p], b.dob[p] + core.D * 3)
+    reg = np.where(rng.random(len(p)) < 0.3, b.dob[p] + core.D * 5, reg)
     x = Extract("gp_registration", rng, b, p, b.cur_d[p], reg)
     first, _, last = nz.names(rng, b, x.pidx, x.cfg, x.tags)
     dob = nz.dobs(rng, b, x.pidx, x.cfg, x.tags)
@@ -591,8 +590,9 @@ def adult_social_care(ctx: Ctx):
     start = np.array([e["start"] for e in eps], dtype="datetime64[D]")
     # carer: a child (any household) or partner
     kids: dict[int, int] = {}
+    age = b.age()
     for f, t, ty in b.rels:
-        if ty == "PARENT_OF" and f not in kids and b.age()[t] >= 25:
+        if ty == "PARENT_OF" and f not in kids and age[t] >= 25:
             kids[f] = t
     carer = np.array([kids.get(int(q), int(b.hh_partner[b.hh[q]]) if b.hh_partner[b.hh[q]] != q else -1)
                       for q in p.tolist()])
@@ -685,7 +685,7 @@ def blue_badge(ctx: Ctx):
     p = pip[rng.random(len(pip)) < 0.45]
     old = np.flatnonzero((b.age() >= 75) & (b.role != RESIDENT) & (rng.random(b.n_people) < 0.05))
     p = np.union1d(p, old)
-    issue = core.rand_dates(rng, np.maximum(b.cur_from[p], core.REF_DATE - 3 * 365), core.REF_DATE - 10, len(p))
+    issue = core.rand_dates(rng, np.maximum(b.cur_from[p], core.REF_DATE - core.D * 3 * 365), core.REF_DATE - core.D * 10, len(p))
     x = Extract("blue_badge", rng, b, p, b.cur_d[p], issue)
     first, _, last = nz.names(rng, b, x.pidx, x.cfg, x.tags)
     dob = nz.dobs(rng, b, x.pidx, x.cfg, x.tags)
@@ -700,8 +700,8 @@ def blue_badge(ctx: Ctx):
         "address_line_1": l1, "address_line_2": l2, "town": TOWN, "postcode": pc,
         "eligibility": np.array(["PIP", "Walking", "Visual"], dtype=object)[rng.integers(0, 3, x.n)],
         "issue_date": core.fmt_dates(x.when, "DD/MM/YYYY"),
-        "expiry_date": core.fmt_dates(x.when + 3 * 365, "DD/MM/YYYY"),
-        "status": np.where(x.when + 3 * 365 < core.REF_DATE, "Expired", "Active"),
+        "expiry_date": core.fmt_dates(x.when + core.D * 3 * 365, "DD/MM/YYYY"),
+        "status": np.where(x.when + core.D * 3 * 365 < core.REF_DATE, "Expired", "Active"),
     }
     _remember(ctx, "blue_badge", x, keys)
     _event(ctx, "blue_badge", keys, x.pidx, "blue_badge", x.when, x.d)

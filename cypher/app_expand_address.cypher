@@ -1,0 +1,34 @@
+// name: app_expand_address
+// title: Neighbours of an address (network view)
+// description: Residents placed at a dwelling or claiming there, and the household occupying it, each
+// description: capped at $cap with the full count (a hostel or care home can hold hundreds), filtered by
+// description: the source systems the session may see.
+// category: app
+// roles: fraud_investigator, social_worker, ig_officer
+// mode: read
+// param: uprn string | the dwelling
+// param: kinds list | node kinds the role may see (set by the web app from webapp/views.yaml)
+// param: cap int = 25 | most items per kind of link
+MATCH (r:Resident)-[l:LIVES_AT]->(a:Address {uprn: $uprn})
+WHERE $access_personal AND l.source_system IN $access_sources
+WITH l, r ORDER BY l.from_date DESC
+WITH collect({rel: {type: 'LIVES_AT', out: false, from_date: l.from_date, to_date: l.to_date, current: l.current,
+                    source_system: l.source_system, record_id: l.record_id},
+              node: {label: 'Resident', key: r.resident_id, name: r.full_name, dob: r.dob,
+                     deceased: coalesce(r.deceased, false)}}) AS items
+RETURN 'LIVES_AT' AS part, items[..$cap] AS items, size(items) AS total
+UNION ALL
+MATCH (r:Resident)-[c:CLAIMS]->(a:Address {uprn: $uprn})
+WHERE $access_personal AND c.source_system IN $access_sources
+WITH collect({rel: {type: 'CLAIMS', out: false, claim_type: c.claim_type, from_date: c.from_date,
+                    to_date: c.to_date, source_system: c.source_system, record_id: c.record_id},
+              node: {label: 'Resident', key: r.resident_id, name: r.full_name, dob: r.dob,
+                     deceased: coalesce(r.deceased, false)}}) AS items
+RETURN 'CLAIMS' AS part, items[..$cap] AS items, size(items) AS total
+UNION ALL
+MATCH (h:Household)-[:OCCUPIES]->(a:Address {uprn: $uprn})
+WHERE $access_personal AND 'Household' IN $kinds
+WITH collect({rel: {type: 'OCCUPIES', out: false},
+              node: {label: 'Household', key: h.household_id, size: h.size, adults: h.adults,
+                     children: h.children}}) AS items
+RETURN 'OCCUPIES' AS part, items[..$cap] AS items, size(items) AS total

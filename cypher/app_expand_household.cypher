@@ -1,0 +1,24 @@
+// name: app_expand_household
+// title: Neighbours of a household (network view)
+// description: The members of a household who have a record in a source the session may see, and the
+// description: dwelling it occupies; capped at $cap with the full count.
+// category: app
+// roles: fraud_investigator, social_worker, ig_officer
+// mode: read
+// param: household_id string | the household
+// param: kinds list | node kinds the role may see (set by the web app from webapp/views.yaml)
+// param: cap int = 25 | most items per kind of link
+MATCH (r:Resident)-[:MEMBER_OF]->(h:Household {household_id: $household_id})
+WHERE $access_personal AND any(s IN coalesce(r.sources, []) WHERE s IN $access_sources)
+WITH collect({rel: {type: 'MEMBER_OF', out: false},
+              node: {label: 'Resident', key: r.resident_id, name: r.full_name, dob: r.dob,
+                     deceased: coalesce(r.deceased, false)}}) AS items
+RETURN 'MEMBER_OF' AS part, items[..$cap] AS items, size(items) AS total
+UNION ALL
+MATCH (h:Household {household_id: $household_id})-[:OCCUPIES]->(a:Address)
+WHERE $access_personal AND 'Address' IN $kinds
+WITH collect({rel: {type: 'OCCUPIES', out: true},
+              node: {label: 'Address', key: a.uprn, address_text: CASE WHEN a.protected THEN null ELSE a.address_text END,
+                     postcode: CASE WHEN a.protected THEN null ELSE a.postcode END, ward: a.ward,
+                     protected: coalesce(a.protected, false)}}) AS items
+RETURN 'OCCUPIES' AS part, items[..$cap] AS items, size(items) AS total

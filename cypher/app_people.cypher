@@ -1,0 +1,16 @@
+// name: app_people
+// title: Brief details of residents
+// description: Name, date of birth and household of the given residents, for residents with a record
+// description: in a source the session may see (used to label family and network views).
+// category: app
+// roles: fraud_investigator, social_worker, ig_officer
+// mode: read
+// param: resident_ids list | the residents
+UNWIND $resident_ids AS rid
+MATCH (r:Resident {resident_id: rid})
+WHERE $access_personal AND any(s IN coalesce(r.sources, []) WHERE s IN $access_sources)
+OPTIONAL MATCH (r)-[:MEMBER_OF]->(h:Household)
+OPTIONAL MATCH (h)-[:OCCUPIES]->(a:Address)
+RETURN r.resident_id AS resident_id, r.full_name AS name, r.dob AS dob, r.sex AS sex,
+       coalesce(r.deceased, false) AS deceased, h.household_id AS household_id, a.uprn AS uprn,
+       CASE WHEN a.protected THEN null ELSE a.address_text END AS address_text

@@ -1,0 +1,16 @@
+// name: app_resident_household
+// title: A resident's household
+// description: The household the resident belongs to, its dwelling and the members who have a record in
+// description: a source the session may see.
+// category: app
+// roles: fraud_investigator, social_worker, ig_officer
+// mode: read
+// param: resident_id string | the resident
+MATCH (r:Resident {resident_id: $resident_id})-[:MEMBER_OF]->(h:Household)
+WHERE $access_personal
+OPTIONAL MATCH (h)-[:OCCUPIES]->(a:Address)
+OPTIONAL MATCH (m:Resident)-[:MEMBER_OF]->(h)
+WHERE any(s IN coalesce(m.sources, []) WHERE s IN $access_sources)
+RETURN h.household_id AS household_id, h.size AS size, h.adults AS adults, h.children AS children,
+       a.uprn AS uprn, CASE WHEN a.protected THEN null ELSE a.address_text END AS address_text,
+       collect({resident_id: m.resident_id, name: m.full_name, dob: m.dob, sex: m.sex}) AS members

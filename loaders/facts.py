@@ -1,0 +1,522 @@
+"""Derived facts of the resident index: addresses, residence, family links, contacts and claims.
+
+Runs after ``loaders.link.run_link`` on the same folders: every fact comes from an accepted record in
+``OUT/records.parquet`` (so it carries that record's ``resident_id``), read through the ``facts:``
+declarations of the source mappings (``loaders.mapping``). Nothing is read from the raw extracts
+except the gazetteer, so a column a mapping does not declare, and every column it marks sensitive,
+cannot reach an output. Outputs (``docs/architecture.md``, "Index folder"; ``docs/facts.md``):
+``addresses, lives_at, relationships, contacts, claims`` and ``address_matches`` (per-record UPRN
+resolution with a reason), plus ``facts_summary.json``.
+
+Family links are conservative: a named person is linked only when exactly one resident fits (NI or
+NHS number, else name and date of birth, else name at the same dwelling), and every link must pass an
+age check (a parent is at least 12 years older than the child; partners and siblings within 25 years).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from loaders import address_match
+from loaders.errors import SourceError
+from loaders.mapping import DateField, RelationshipDecl, SourceMapping, discover_mappings
+from loaders.read import lit, q
+from loaders.standardise import identifiers, names
+from loaders.standardise.dates import parse_date_sql
+
+Progress = Callable[[str], None]
+RECORD_COLUMNS = ("source_system", "record_id", "resident_id", "first_name", "last_name", "dob",
+                  "address_text", "postcode", "uprn", "record_date", "attributes")
+OPTIONAL_RECORD_COLUMNS = ("nhs_number", "ni_number", "row_number")
+
+# What a role word says the OTHER person is to the record's person: (type, other_is_from).
+# other_is_from=True: the other person is the PARENT_OF side. Symmetric types ignore it.
+ROLE_WORDS: dict[str, tuple[str, bool]] = {
+    "MOTHER": ("PARENT_OF", True), "FATHER": ("PARENT_OF", True), "PARENT": ("PARENT_OF", True),
+    "STEP-PARENT": ("PARENT_OF", True), "STEPPARENT": ("PARENT_OF", True),
+    "SON": ("PARENT_OF", False), "DAUGHTER": ("PARENT_OF", False), "CHILD": ("PARENT_OF", False),
+    "PARTNER": ("PARTNER_OF", False), "WIFE": ("PARTNER_OF", False), "HUSBAND": ("PARTNER_OF", False),
+    "SPOUSE": ("PARTNER_OF", False), "JOINT TENANT": ("PARTNER_OF", False),
+    "CIVIL PARTNER": ("PARTNER_OF", False),
+    "BROTHER": ("SIBLING_OF", False), "SISTER": ("SIBLING_OF", False), "SIBLING": ("SIBLING_OF", False),
+}
+HEAD_ROLES = ("TENANT", "LEAD TENANT", "HEAD", "APPLICANT")
+CASE_CHILD_ROLES = ("CHILD", "SIBLING")
+CASE_PARENT_ROLES = ("MOTHER", "FATHER", "STEP-PARENT", "STEPPARENT", "PARENT")
+SYMMETRIC = ("PARTNER_OF", "SIBLING_OF")
+MIN_PARENT_GAP_DAYS = 12 * 365
+MAX_PEER_GAP_DAYS = 25 * 365
+OUTPUTS = ("addresses", "lives_at", "relationships", "contacts", "claims", "address_matches")
+
+
+def _attr(col: str) -> str:
+    """SQL for a declared source column kept in the record's ``attributes`` JSON (trimmed, '' -> NULL)."""
+    return f"nullif(trim(json_extract_string(attributes, {lit('$.' + json.dumps(col))})), '')"
+
+
+def _date(d: DateField | None) -> str:
+    """ISO date string SQL for a declared date field, NULL when absent or unparseable."""
+    if d is None:
+        return "CAST(NULL AS VARCHAR)"
+    return f"strftime({parse_date_sql(_attr(d.column), d)}, '%Y-%m-%d')"
+
+
+def _s(v: str | None) -> str:
+    return "CAST(NULL AS VARCHAR)" if v is None else lit(v)
+
+
+def snake(v: str) -> str:
+    """Claim types from a column value: ``Universal Credit`` -> ``universal_credit``."""
+    return re.sub(r"[^a-z0-9]+", "_", v.strip().lower()).strip("_")
+
+
+def _connect(tmp: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{os.environ.get('RESIDEX_MEMORY_LIMIT', '1500MB')}'")
+    con.execute(f"SET threads = {int(os.cpu_count() or 2)}")
+    con.execute("SET temp_directory = ?", [str(tmp)])
+    return con
+
+
+def run_facts(sources: Path, out: Path, progress: Progress | None = None) -> dict[str, Any]:
+    """Write the fact tables for the index in ``out`` (after ``run_link``); return counts and seconds."""
+    say = progress or (lambda _msg: None)
+    sources, out = Path(sources), Path(out)
+    if not sources.is_dir():
+        raise SourceError(str(sources), "sources folder not found")
+    rec_path = out / "records.parquet"
+    if not rec_path.exists():
+        raise SourceError(str(rec_path), "records.parquet not found: run `residex link` first")
+    mappings = {m.source_system: m for m in discover_mappings(sources)}
+    tmp = Path(tempfile.mkdtemp(prefix=".residex-facts-", dir=out))
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    con = _connect(tmp)
+
+    def lap(stage: str, start: float) -> float:
+        now = time.perf_counter()
+        timings[stage] = round(now - start, 3)
+        return now
+
+    try:
+        t = time.perf_counter()
+        say("reading the gazetteer")
+        n_llpg = address_match.load_llpg(con, sources / "llpg.csv")
+        names.register(con)
+        identifiers.register(con)
+        _load_records(con, rec_path, mappings)
+        t = lap("read", t)
+
+        say("matching addresses to the gazetteer")
+        con.execute("""CREATE TEMP TABLE am_in AS SELECT rid AS key, address_text, postcode, given_uprn
+                       FROM rec""")
+        address_match.match(con, "am_in", "am")
+        con.execute("""CREATE OR REPLACE TABLE rec AS SELECT r.*, am.uprn, am.reason AS uprn_reason,
+                       am.method AS uprn_method, am.status AS uprn_status
+                       FROM rec r LEFT JOIN am ON am.key = r.rid""")
+        con.execute("DROP TABLE am_in")
+        t = lap("address_match", t)
+
+        say("building fact tables")
+        _lives_at(con, mappings)
+        _contacts(con, mappings)
+        t = lap("lives_at_contacts", t)
+        _relationships(con, mappings)
+        t = lap("relationships", t)
+        _claims(con, mappings)
+        t = lap("claims", t)
+
+        counts = _write(con, out)
+        t = lap("write", t)
+        summary = {"llpg_dwellings": n_llpg, "records": counts.pop("_records"), **counts,
+                   "uprn_reasons": dict(con.execute(
+                       "SELECT reason, count(*) FROM rec GROUP BY reason ORDER BY 2 DESC").fetchall()),
+                   "seconds": timings}
+        summary["seconds_total"] = round(time.perf_counter() - t0, 3)
+        (out / "facts_summary.json").write_text(json.dumps(summary, indent=1))
+        say(f"facts: {summary['lives_at']} lives_at, {summary['relationships']} relationships, "
+            f"{summary['contacts']} contacts, {summary['claims']} claims in {summary['seconds_total']:.1f}s")
+        return summary
+    finally:
+        con.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _load_records(con: duckdb.DuckDBPyConnection, path: Path, mappings: dict[str, SourceMapping]) -> None:
+    try:
+        cols = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({lit(str(path))})").fetchall()}
+    except duckdb.Error as e:
+        raise SourceError(path.name, f"cannot read Parquet: {str(e).splitlines()[0]}") from None
+    for c in RECORD_COLUMNS:
+        if c not in cols:
+            raise SourceError(path.name, "column missing (re-run `residex link`)", field=c)
+    opt = ", ".join(c if c in cols else f"CAST(NULL AS VARCHAR) AS {c}" for c in OPTIONAL_RECORD_COLUMNS)
+    con.execute(f"""
+        CREATE TABLE rec AS
+        SELECT source_system || chr(31) || record_id AS rid, source_system, CAST(record_id AS VARCHAR) AS record_id,
+               CAST(resident_id AS VARCHAR) AS resident_id, first_name, last_name, CAST(dob AS DATE) AS dob,
+               address_text, postcode, CAST(uprn AS VARCHAR) AS given_uprn,
+               CAST(record_date AS DATE) AS record_date, attributes, {opt}
+        FROM read_parquet({lit(str(path))})""")
+    bad = con.execute("SELECT row_number() OVER () FROM rec WHERE resident_id IS NULL LIMIT 1").fetchone()
+    if bad:
+        raise SourceError(path.name, "record without a resident_id", row=int(bad[0]), field="resident_id")
+    unknown = [s for (s,) in con.execute("SELECT DISTINCT source_system FROM rec").fetchall() if s not in mappings]
+    if unknown:
+        raise SourceError(path.name, f"no mapping for source_system {unknown[0]!r}", field="source_system")
+    # a resident's date of birth for the age checks: the most common record DOB
+    con.execute("""CREATE TABLE res_dob AS SELECT resident_id, mode(dob) AS dob FROM rec
+                   WHERE dob IS NOT NULL GROUP BY resident_id""")
+
+
+# -- lives_at, contacts -----------------------------------------------------------------------------
+
+def _lives_at(con: duckdb.DuckDBPyConnection, mappings: dict[str, SourceMapping]) -> None:
+    """One row per record with a resolved UPRN.
+
+    Dates: the mapping's ``facts.address`` from/to when declared; otherwise the record's ``as_of``
+    date, open-ended for registers (the extract is the system's current view) and a single day for
+    event sources (those declaring contacts: an incident address is evidence on that day only).
+    """
+    con.execute("""CREATE TABLE lives_at (resident_id VARCHAR, uprn VARCHAR, from_date VARCHAR,
+                   to_date VARCHAR, source_system VARCHAR, record_id VARCHAR)""")
+    for s, m in mappings.items():
+        f = m.facts
+        as_of = "strftime(record_date, '%Y-%m-%d')" if f.as_of else "CAST(NULL AS VARCHAR)"
+        if f.address_from or f.address_to:
+            frm = _date(f.address_from) if f.address_from else as_of
+            to = _date(f.address_to)
+        else:
+            frm = as_of
+            to = as_of if f.contacts else "CAST(NULL AS VARCHAR)"
+        con.execute(f"""INSERT INTO lives_at SELECT resident_id, uprn, {frm}, {to}, source_system, record_id
+                        FROM rec WHERE source_system = {lit(s)} AND uprn IS NOT NULL""")
+
+
+def _contacts(con: duckdb.DuckDBPyConnection, mappings: dict[str, SourceMapping]) -> None:
+    """One row per record per contact declaration; ``role`` is the record's role when the source has
+    a ``person_role``/``role`` attribute (suspect/victim, child/mother), for the detectors."""
+    con.execute("""CREATE TABLE contacts (resident_id VARCHAR, source_system VARCHAR, record_id VARCHAR,
+                   agency VARCHAR, contact_type VARCHAR, contact_date VARCHAR, uprn VARCHAR, role VARCHAR)""")
+    for s, m in mappings.items():
+        role_col = next((c for c in ("person_role", "role") if c in m.attributes), None)
+        role = _attr(role_col) if role_col else "CAST(NULL AS VARCHAR)"
+        for c in m.facts.contacts:
+            agency = f"lower({_attr(c.agency_column)})" if c.agency_column else _s(c.agency)
+            ctype = _attr(c.type_column) if c.type_column else _s(c.type_value)
+            con.execute(f"""INSERT INTO contacts SELECT resident_id, source_system, record_id,
+                            coalesce({agency}, {_s(c.agency or m.agency)}), {ctype}, {_date(c.date)}, uprn, {role}
+                            FROM rec WHERE source_system = {lit(s)}""")
+    con.execute("DELETE FROM contacts WHERE contact_type IS NULL AND contact_date IS NULL")
+
+
+# -- claims ------------------------------------------------------------------------------------------
+
+def _claim_address(m: SourceMapping, from_col: str | None) -> tuple[str, str] | None:
+    """The address a claim was made with, when the source keeps it apart from the current one.
+
+    Convention until the mapping declares it: attributes ``address_at_<x>`` and ``postcode_at_<x>``
+    for a claim whose from-date column is ``<x>_date`` (school census: admission address).
+    """
+    if not from_col or not from_col.endswith("_date"):
+        return None
+    stem = from_col[: -len("_date")]
+    a, p = f"address_at_{stem}", f"postcode_at_{stem}"
+    return (a, p) if a in m.attributes and p in m.attributes else None
+
+
+def _claims(con: duckdb.DuckDBPyConnection, mappings: dict[str, SourceMapping]) -> None:
+    con.execute("""CREATE TABLE claims (resident_id VARCHAR, uprn VARCHAR, claim_type VARCHAR,
+                   from_date VARCHAR, to_date VARCHAR, source_system VARCHAR, record_id VARCHAR,
+                   attr_disregard_type VARCHAR, attr_disregarded_resident_id VARCHAR, attr_address_source VARCHAR)""")
+    for s, m in mappings.items():
+        f = m.facts
+        # a named person whose role column also types a claim (council tax disregards): that claim is
+        # the named person's; every claim on the record carries the disregard (for the SPD detector)
+        role_named = {r.role: r for r in f.relationships if r.kind == "named_person" and r.role and r.type is None}
+        dis = next(iter(role_named.values()), None)
+        dis_type = _attr(dis.role) if dis else "CAST(NULL AS VARCHAR)"
+        dis_rid = (f"(SELECT n.resident_id FROM named_resolved n WHERE n.rid = rec.rid AND n.decl = "
+                   f"{f.relationships.index(dis)})") if dis else "CAST(NULL AS VARCHAR)"
+        for c in f.claims:
+            ctype = _s(c.claim_type) if c.claim_type else f"regexp_replace(lower({_attr(c.claim_type_column)}), '[^a-z0-9]+', '_', 'g')"
+            cond = "TRUE"
+            if c.when_column:
+                vals = ", ".join(lit(v.upper()) for v in c.when_values)
+                cond = f"upper({_attr(c.when_column)}) IN ({vals})"
+            if c.claim_type_column and not c.claim_type:
+                cond += f" AND {_attr(c.claim_type_column)} IS NOT NULL"
+            who = "resident_id"
+            if c.claim_type_column and c.claim_type_column in role_named:
+                r = role_named[c.claim_type_column]
+                who = (f"(SELECT n.resident_id FROM named_resolved n WHERE n.rid = rec.rid "
+                       f"AND n.decl = {f.relationships.index(r)})")
+            uprn, asrc = "uprn", "'record'"
+            addr = _claim_address(m, c.from_date.column if c.from_date else None)
+            if addr:
+                uprn, asrc = "coalesce(ca.uprn, CASE WHEN ca.key IS NULL THEN rec.uprn END)", lit(addr[0])
+            join = ""
+            if addr:
+                con.execute(f"""CREATE OR REPLACE TEMP TABLE ca_in AS SELECT rid AS key, {_attr(addr[0])} AS address_text,
+                                {_attr(addr[1])} AS postcode, CAST(NULL AS VARCHAR) AS given_uprn
+                                FROM rec WHERE source_system = {lit(s)} AND {_attr(addr[0])} IS NOT NULL""")
+                address_match.match(con, "ca_in", "ca")
+                join = "LEFT JOIN ca ON ca.key = rec.rid"
+            con.execute(f"""
+                INSERT INTO claims
+                SELECT * FROM (
+                    SELECT {who} AS resident_id, {uprn}, {ctype}, {_date(c.from_date)}, {_date(c.to_date)},
+                           source_system, record_id, {dis_type}, {dis_rid}, {asrc}
+                    FROM rec {join} WHERE source_system = {lit(s)} AND {cond})
+                WHERE resident_id IS NOT NULL""")
+            # claim types with '+' (HB+CTR) are two claims
+        con.execute("""CREATE OR REPLACE TABLE claims AS
+                       SELECT * REPLACE (unnest(string_split(claim_type, '_')) AS claim_type) FROM claims
+                       WHERE claim_type IN ('hb_ctr')
+                       UNION ALL SELECT * FROM claims WHERE claim_type NOT IN ('hb_ctr')""")
+
+
+# -- relationships -----------------------------------------------------------------------------------
+
+def _relationships(con: duckdb.DuckDBPyConnection, mappings: dict[str, SourceMapping]) -> None:
+    """Family links from group roles, identifiers and named persons, after the age checks."""
+    con.execute("""CREATE TABLE rel_raw (from_resident_id VARCHAR, to_resident_id VARCHAR, type VARCHAR,
+                   source_system VARCHAR, record_id VARCHAR, evidence VARCHAR)""")
+    con.execute("""CREATE TABLE named_resolved (rid VARCHAR, decl INTEGER, resident_id VARCHAR, method VARCHAR)""")
+    _name_keys(con)
+    for s, m in mappings.items():
+        for i, r in enumerate(m.facts.relationships):
+            if r.kind in ("household_role", "group_role"):
+                _group_links(con, s, r)
+            elif r.kind == "identifier":
+                _identifier_links(con, s, r)
+            else:
+                _named_links(con, s, i, r)
+    con.execute(f"""
+        CREATE TABLE relationships AS
+        WITH n AS (
+            SELECT CASE WHEN type IN ('PARTNER_OF', 'SIBLING_OF') THEN least(from_resident_id, to_resident_id)
+                        ELSE from_resident_id END AS from_resident_id,
+                   CASE WHEN type IN ('PARTNER_OF', 'SIBLING_OF') THEN greatest(from_resident_id, to_resident_id)
+                        ELSE to_resident_id END AS to_resident_id,
+                   type, source_system, record_id, evidence
+            FROM rel_raw WHERE from_resident_id <> to_resident_id
+        )
+        SELECT n.from_resident_id, n.to_resident_id, n.type, n.source_system, n.record_id,
+               min(n.evidence) AS evidence
+        FROM n LEFT JOIN res_dob a ON a.resident_id = n.from_resident_id
+               LEFT JOIN res_dob b ON b.resident_id = n.to_resident_id
+        WHERE CASE WHEN a.dob IS NULL OR b.dob IS NULL THEN TRUE
+                   WHEN n.type = 'PARENT_OF' THEN date_diff('day', a.dob, b.dob) >= {MIN_PARENT_GAP_DAYS}
+                   ELSE abs(date_diff('day', a.dob, b.dob)) <= {MAX_PEER_GAP_DAYS} END
+        GROUP BY ALL""")
+    # a pair both PARENT_OF and PARTNER_OF/SIBLING_OF (or parent both ways) is contradictory: drop all
+    con.execute("""
+        CREATE OR REPLACE TABLE relationships AS
+        WITH pairs AS (SELECT least(from_resident_id, to_resident_id) AS a, greatest(from_resident_id, to_resident_id) AS b,
+                              count(DISTINCT type || CASE WHEN type = 'PARENT_OF' THEN from_resident_id ELSE '' END) AS k
+                       FROM relationships GROUP BY ALL)
+        SELECT r.* FROM relationships r JOIN pairs p
+          ON p.a = least(r.from_resident_id, r.to_resident_id) AND p.b = greatest(r.from_resident_id, r.to_resident_id)
+        WHERE p.k = 1""")
+
+
+def _name_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Per record: name keys (with nickname canon forms) for resolving people named in other rows."""
+    con.execute("""
+        CREATE TABLE rec_names AS
+        WITH k AS (SELECT rid, resident_id, uprn, dob, ni_number, nhs_number,
+                          rx_name_key(first_name) AS fk, rx_name_key(last_name) AS lk FROM rec)
+        SELECT k.*, list_distinct(list_concat([k.fk], coalesce(n.canons, []))) AS fnicks
+        FROM k LEFT JOIN (SELECT name, list(canon) AS canons FROM nick GROUP BY name) n ON n.name = k.fk""")
+
+
+def _group_links(con: duckdb.DuckDBPyConnection, s: str, r: RelationshipDecl) -> None:
+    """Household roles (relative to the tenant) and case roles (relative to the child), in Python:
+    groups are small and the rules read better as code than as SQL."""
+    df = con.execute(f"""SELECT {_attr(r.group)} AS grp, upper({_attr(r.role)}) AS role, r.resident_id,
+                                r.record_id, d.dob
+                         FROM rec r LEFT JOIN res_dob d USING (resident_id)
+                         WHERE source_system = {lit(s)} AND {_attr(r.group)} IS NOT NULL""").df()
+    rows: list[tuple[str, str, str, str, str, str]] = []
+    household = r.kind == "household_role"
+    for _, g in df.groupby("grp", sort=False):
+        members = list(g.itertuples(index=False))
+        out = _household(members) if household else _case(members)
+        for a, b, typ, rec in out:
+            rows.append((a, b, typ, s, rec, f"{r.kind}:{r.group}"))
+    if rows:
+        con.executemany("INSERT INTO rel_raw VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+
+def _older(a: Any, b: Any, years: int = 12) -> bool:
+    """a at least ``years`` older than b (unknown DOB: true, the final age check decides)."""
+    if a is None or b is None or pd.isna(a) or pd.isna(b):
+        return True
+    return (pd.Timestamp(b) - pd.Timestamp(a)).days >= years * 365
+
+
+def _household(members: list) -> list[tuple[str, str, str, str]]:
+    heads = [m for m in members if m.role in HEAD_ROLES]
+    if not heads:
+        heads = [m for m in members if m.role == "JOINT TENANT"][:1]
+    if len(heads) != 1:
+        return []
+    h = heads[0]
+    out: list[tuple[str, str, str, str]] = []
+    kids = [m for m in members if m is not h and m.role in ("SON", "DAUGHTER")]
+    grandkids = [m for m in members if m.role == "GRANDCHILD"]
+    partners = [m for m in members if m is not h and m.role in ("PARTNER", "JOINT TENANT")]
+    sibs = [m for m in members if m.role in ("BROTHER", "SISTER")]
+    # with grandchildren the tenant is the grandparent: the one adult son/daughter is the parent, and a
+    # partner in the household is that person's partner rather than the tenant's
+    adult_kids = [k for k in kids if grandkids and all(_older(k.dob, g.dob, 14) for g in grandkids)]
+    for p in partners:
+        if grandkids and len(adult_kids) == 1:
+            out.append((p.resident_id, adult_kids[0].resident_id, "PARTNER_OF", p.record_id))
+        elif not grandkids:
+            out.append((p.resident_id, h.resident_id, "PARTNER_OF", p.record_id))
+    for k in kids:
+        out.append((h.resident_id, k.resident_id, "PARENT_OF", k.record_id))
+    if len(adult_kids) == 1:
+        for g in grandkids:
+            out.append((adult_kids[0].resident_id, g.resident_id, "PARENT_OF", g.record_id))
+    for m in members:
+        if m.role == "PARENT":
+            out.append((m.resident_id, h.resident_id, "PARENT_OF", m.record_id))
+    for sb in sibs:
+        out.append((sb.resident_id, h.resident_id, "SIBLING_OF", sb.record_id))
+    for grp in (kids if not grandkids else [k for k in kids if k not in adult_kids], grandkids, sibs):
+        for a, b in combinations(grp, 2):
+            out.append((a.resident_id, b.resident_id, "SIBLING_OF", b.record_id))
+    return out
+
+
+def _case(members: list) -> list[tuple[str, str, str, str]]:
+    kids = [m for m in members if m.role in CASE_CHILD_ROLES]
+    parents = [m for m in members if m.role in CASE_PARENT_ROLES]
+    out: list[tuple[str, str, str, str]] = []
+    for p in parents:
+        for k in kids:
+            out.append((p.resident_id, k.resident_id, "PARENT_OF", k.record_id))
+    for a, b in combinations(kids, 2):
+        out.append((a.resident_id, b.resident_id, "SIBLING_OF", b.record_id))
+    return out
+
+
+def _identifier_links(con: duckdb.DuckDBPyConnection, s: str, r: RelationshipDecl) -> None:
+    """``column`` holds another person's NHS/NI number: link when exactly one resident holds it."""
+    std = {"nhs_number": "rx_nhs", "ni_number": "rx_ni"}.get(r.identifier or "")
+    if std is None:
+        return
+    other_from = r.direction != "record_to_other"
+    frm, to = ("o.resident_id", "x.resident_id") if other_from else ("x.resident_id", "o.resident_id")
+    con.execute(f"""
+        INSERT INTO rel_raw
+        WITH x AS (SELECT rid, resident_id, record_id, {std}({_attr(r.column)}) AS ident FROM rec
+                   WHERE source_system = {lit(s)}),
+        holders AS (SELECT {r.identifier} AS ident, min(resident_id) AS resident_id FROM rec
+                    WHERE {r.identifier} IS NOT NULL GROUP BY 1 HAVING count(DISTINCT resident_id) = 1),
+        o AS (SELECT * FROM holders)
+        SELECT {frm}, {to}, {lit(r.type or '')}, {lit(s)}, x.record_id, 'identifier:{r.column}'
+        FROM x JOIN o ON o.ident = x.ident WHERE x.ident IS NOT NULL""")
+
+
+def _named_links(con: duckdb.DuckDBPyConnection, s: str, i: int, r: RelationshipDecl) -> None:
+    """A person named in the row: resolve to one resident, then type the link by ``type`` or role."""
+    assert r.name is not None
+    ident_std = {"nhs_number": "rx_nhs", "ni_number": "rx_ni"}.get(r.identifier or "")
+    ident = f"{ident_std}({_attr(r.identifier_column)})" if ident_std and r.identifier_column else "NULL"
+    dob = parse_date_sql(_attr(r.dob.column), r.dob) if r.dob else "CAST(NULL AS DATE)"
+    role = f"upper({_attr(r.role)})" if r.role else "CAST(NULL AS VARCHAR)"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE mention AS
+        WITH m AS (SELECT rid, resident_id AS self_id, record_id, uprn, {ident} AS ident, {dob} AS dob, {role} AS role,
+                          rx_name_core({_attr(r.name)}) AS core FROM rec
+                   WHERE source_system = {lit(s)} AND {_attr(r.name)} IS NOT NULL),
+        p AS (SELECT *, rx_name_clean(rx_split_last(core)) AS last_c, rx_name_clean(rx_split_rest(core)) AS rest_c FROM m),
+        k AS (SELECT *, rx_name_key(last_c) AS lk, rx_name_key(split_part(rest_c, ' ', 1)) AS fk FROM p)
+        SELECT k.*, list_distinct(list_concat([k.fk], coalesce(n.canons, []))) AS fnicks
+        FROM k LEFT JOIN (SELECT name, list(canon) AS canons FROM nick GROUP BY name) n ON n.name = k.fk
+        WHERE k.lk IS NOT NULL""")
+    # candidates at three levels; the first level with exactly one resident (not the record's own) wins
+    con.execute(f"""
+        INSERT INTO named_resolved
+        WITH c AS (
+            SELECT m.rid, 1 AS lvl, n.resident_id FROM mention m JOIN rec_names n ON n.ni_number = m.ident
+            WHERE m.ident IS NOT NULL AND ({"n.ni_number" if r.identifier == "ni_number" else "n.nhs_number"}) IS NOT NULL
+              AND (n.lk = m.lk OR list_has_any(n.fnicks, m.fnicks))
+            UNION ALL
+            SELECT m.rid, 2, n.resident_id FROM mention m JOIN rec_names n ON n.dob = m.dob AND n.lk = m.lk
+            WHERE m.dob IS NOT NULL AND length(m.fk) > 1 AND list_has_any(n.fnicks, m.fnicks)
+            UNION ALL
+            SELECT m.rid, 3, n.resident_id FROM mention m JOIN rec_names n ON n.uprn = m.uprn
+            WHERE m.uprn IS NOT NULL AND m.fk IS NOT NULL
+              AND (n.lk = m.lk OR (jaro_winkler_similarity(n.lk, m.lk) >= 0.9 AND n.fk = m.fk AND length(m.fk) > 1))
+              AND (list_has_any(n.fnicks, m.fnicks) OR (length(m.fk) = 1 AND left(n.fk, 1) = m.fk))
+        ), per AS (
+            SELECT c.rid, c.lvl, count(DISTINCT c.resident_id) AS k, min(c.resident_id) AS resident_id
+            FROM c JOIN mention m USING (rid) WHERE c.resident_id <> m.self_id GROUP BY ALL
+        )
+        SELECT rid, {i}, arg_min(resident_id, lvl), 'level' || min(lvl) FROM per
+        WHERE k = 1 AND lvl = (SELECT min(lvl) FROM per p2 WHERE p2.rid = per.rid) GROUP BY rid""")
+    # link type: the role word when given (what the named person is to this record), else the fixed type
+    typed: list[tuple[str, str, bool]] = []  # (role value or '', type, other_is_from)
+    if r.role:
+        for word, (typ, other_from) in ROLE_WORDS.items():
+            typed.append((word, typ, other_from))
+    elif r.type in ("PARENT_OF", "PARTNER_OF", "SIBLING_OF"):
+        typed.append(("", r.type, r.direction != "record_to_other"))
+    if not typed:
+        return
+    con.execute("CREATE OR REPLACE TEMP TABLE role_map (role VARCHAR, type VARCHAR, other_from BOOLEAN)")
+    con.executemany("INSERT INTO role_map VALUES (?, ?, ?)", typed)
+    on = "rm.role = m.role" if r.role else "TRUE"
+    con.execute(f"""
+        INSERT INTO rel_raw
+        SELECT CASE WHEN rm.other_from THEN n.resident_id ELSE m.self_id END,
+               CASE WHEN rm.other_from THEN m.self_id ELSE n.resident_id END,
+               rm.type, {lit(s)}, m.record_id, 'named:' || {lit(r.name)} || ':' || n.method
+        FROM mention m JOIN named_resolved n ON n.rid = m.rid AND n.decl = {i}
+        JOIN role_map rm ON {on}""")
+
+
+# -- write -------------------------------------------------------------------------------------------
+
+def _write(con: duckdb.DuckDBPyConnection, out: Path) -> dict[str, int]:
+    con.execute("""
+        CREATE TABLE addresses AS
+        SELECT uprn, address_text, postcode, ward, council_owned, CAST(bedrooms AS INTEGER) AS bedrooms,
+               property_type FROM llpg""")
+    con.execute("""CREATE TABLE address_matches AS SELECT source_system, record_id, resident_id, uprn,
+                   uprn_method AS method, uprn_reason AS reason, uprn_status AS given_uprn_status FROM rec""")
+    order = {
+        "addresses": "uprn",
+        "lives_at": "resident_id, source_system, record_id",
+        "relationships": "from_resident_id, to_resident_id, type, source_system, record_id",
+        "contacts": "resident_id, contact_date, source_system, record_id",
+        "claims": "resident_id, source_system, record_id, claim_type",
+        "address_matches": "source_system, record_id",
+    }
+    counts: dict[str, int] = {}
+    for name in OUTPUTS:
+        final, part = out / f"{name}.parquet", out / f".{name}.parquet.part"
+        con.execute(f"COPY (SELECT * FROM {q(name)} ORDER BY {order[name]}) TO {lit(str(part))} "
+                    f"(FORMAT parquet, COMPRESSION zstd)")
+        part.replace(final)  # atomic: a failed run leaves the previous table in place
+        counts[name] = int(con.execute(f"SELECT count(*) FROM {q(name)}").fetchone()[0])
+    counts["_records"] = int(con.execute("SELECT count(*) FROM rec").fetchone()[0])
+    counts["uprn_resolved"] = int(con.execute("SELECT count(uprn) FROM rec").fetchone()[0])
+    return counts

@@ -1,0 +1,269 @@
+"""``residex link``: read every declared source, standardise, link with Splink, write the index.
+
+Public entry point: :func:`run_link`. Stages (timed in the summary): read, standardise, train,
+predict, cluster, ids, golden, write. Bad mappings or unreadable extracts raise
+:class:`loaders.errors.MappingError` / :class:`loaders.errors.SourceError` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from loaders import golden, quality, stable_ids
+from loaders.errors import SourceError
+from loaders.linkage import cluster as clustering
+from loaders.linkage import explain
+from loaders.linkage.deterministic import deterministic_edges
+from loaders.linkage.engine import LinkEngine
+from loaders.mapping import SourceMapping, discover_mappings
+from loaders.quarantine import validate_rows, write_quarantine
+from loaders.read import create_quarantine, read_source
+from loaders.standardise import pipeline
+
+Progress = Callable[[str], None]
+MATCH_THRESHOLD = 0.90  # pairs at or above this join a cluster (tuned in bench/bench_link.py)
+EXPLAIN_THRESHOLD = 0.50  # pairs kept from predict for explanations and the quality report
+DOB_MIN = "1902-01-01"  # earlier DOBs are placeholders (1900-01-01, 1800-01-01)
+
+
+def _connect(tmp: Path, memory_limit: str | None, threads: int | None) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{memory_limit or os.environ.get('RESIDEX_MEMORY_LIMIT', '1500MB')}'")
+    con.execute(f"SET threads = {int(threads or os.cpu_count() or 2)}")
+    con.execute("SET preserve_insertion_order = true")
+    con.execute("SET temp_directory = ?", [str(tmp)])
+    return con
+
+
+def run_link(sources: Path, out: Path, engine: str = "duckdb", progress: Progress | None = None,
+             *, match_threshold: float = MATCH_THRESHOLD, memory_limit: str | None = None,
+             threads: int | None = None, mappings_dir: Path | None = None) -> dict[str, Any]:
+    """Link the extracts in ``sources`` into the resident index in ``out``; return a summary."""
+    say = progress or (lambda _msg: None)
+    sources, out = Path(sources), Path(out)
+    if engine not in ("duckdb", "spark"):
+        raise SourceError("--engine", f"unknown engine {engine!r} (use duckdb or spark)")
+    if not sources.is_dir():
+        raise SourceError(str(sources), "sources folder not found")
+    mappings = discover_mappings(sources, mappings_dir)
+    if not mappings:
+        raise SourceError(str(sources), "no extract with a mapping found (expected e.g. council_tax.csv)")
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".residex-link-", dir=out))
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+
+    def lap(stage: str, start: float) -> float:
+        now = time.perf_counter()
+        timings[stage] = round(now - start, 3)
+        return now
+
+    con = _connect(tmp, memory_limit, threads)
+    try:
+        # 1. read + validate + standardise each source
+        t = time.perf_counter()
+        create_quarantine(con)
+        pipeline.register_macros(con)
+        pipeline.create_records(con)
+        counts: dict[str, dict] = {}
+        for k, m in enumerate(mappings, 1):
+            say(f"read {m.file} ({k}/{len(mappings)})")
+            rr = read_source(con, m, sources)
+            accepted = validate_rows(con, m, rr)
+            pipeline.standardise_source(con, m, rr.table)
+            con.execute(f'DROP TABLE "{rr.table}"')
+            counts[m.source_system] = {"rows_read": rr.rows_read, "accepted": accepted,
+                                       "quarantined": rr.rows_read - accepted}
+            say(f"  {m.source_system}: {rr.rows_read} rows, {accepted} accepted, "
+                f"{rr.rows_read - accepted} quarantined")
+        _finalise_records(con)
+        t = lap("read_standardise", t)
+        n = con.execute("SELECT count(*) FROM records").fetchall()[0][0]
+        say(f"standardised {n} records from {len(mappings)} sources")
+
+        # 2. model
+        eng = LinkEngine(engine, con, tmp)
+        present = eng.present()
+        say(f"training Splink model ({engine}) on {n} records")
+        eng.train(present, n)
+        t = lap("train", t)
+        say("predicting pairwise match probabilities")
+        eng.predict(EXPLAIN_THRESHOLD)
+        eng.save_model(out / "model.json")
+        t = lap("predict", t)
+
+        # 3. edges + clustering
+        say("clustering into residents")
+        deterministic_edges(con)
+        _edges(con, match_threshold)
+        nodes = con.execute("SELECT nhs_number, pupil_number, suffix, dob FROM records ORDER BY idx").df()
+        nodes["dob"] = [d.date() if isinstance(d, pd.Timestamp) else (d if pd.notna(d) else None)
+                        for d in nodes["dob"]]
+        edges = con.execute("SELECT i, j, weight FROM edges").df()
+        labels, cstats = clustering.cluster(nodes, edges)
+        t = lap("cluster", t)
+
+        # 4. stable IDs
+        uids = con.execute("SELECT unique_id FROM records ORDER BY idx").df()
+        uids["cluster"] = labels
+        registry, events, _ = stable_ids.assign(uids, stable_ids.load_previous(out))
+        con.register("_registry", registry[["unique_id", "resident_id"]])
+        con.execute("CREATE TABLE rid AS SELECT * FROM _registry")
+        con.unregister("_registry")
+        con.execute("""CREATE OR REPLACE TABLE records AS SELECT r.*, rid.resident_id FROM records r
+                       JOIN rid USING (unique_id)""")
+        t = lap("ids", t)
+
+        # 5. golden records, explanations, quality
+        say("building golden records")
+        golden.trust_table(con, mappings)
+        golden.build(con)
+        explain.build(con, eng.labels())
+        _record_probability(con)
+        t = lap("golden", t)
+
+        say(f"writing index to {out}")
+        qcounts = write_quarantine(con, out)
+        _write(con, out)
+        if os.environ.get("RESIDEX_KEEP_PAIRS"):  # for benchmarks and threshold tuning only
+            con.execute(f"COPY (SELECT p.*, l.source_system AS source_l, r.source_system AS source_r FROM predictions p "
+                        f"JOIN records l ON l.unique_id = p.unique_id_l JOIN records r ON r.unique_id = p.unique_id_r) "
+                        f"TO '{(out / 'pairs.parquet').as_posix()}' (FORMAT parquet)")
+        stable_ids.write(out, registry, events)
+        quality.report(con, mappings, counts, qcounts, out)
+        t = lap("write", t)
+
+        summary = _summary(con, mappings, counts, qcounts, cstats, events, timings, engine)
+        summary["seconds_total"] = round(time.perf_counter() - t0, 3)
+        (out / "link_summary.json").write_text(json.dumps(summary, indent=1))
+        say(f"done: {summary['records']} records -> {summary['residents']} residents "
+            f"in {summary['seconds_total']:.1f}s")
+        return summary
+    finally:
+        con.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _finalise_records(con: duckdb.DuckDBPyConnection) -> None:
+    """Placeholder DOBs to NULL; a dense index for the clustering arrays."""
+    con.execute(f"""
+        CREATE TABLE records AS
+        SELECT * REPLACE (
+                 CASE WHEN dob < DATE '{DOB_MIN}' OR dob > current_date THEN NULL ELSE dob END AS dob,
+                 CASE WHEN dob < DATE '{DOB_MIN}' OR dob > current_date THEN NULL ELSE dob_str END AS dob_str),
+               CAST(row_number() OVER (ORDER BY unique_id) - 1 AS BIGINT) AS idx
+        FROM records_raw
+    """)
+    con.execute("DROP TABLE records_raw")
+    _household_names(con)
+
+
+HOUSEHOLD_CAP = 30  # addresses with more names (care homes, hostels) give no co-resident evidence
+
+
+def _household_names(con: duckdb.DuckDBPyConnection) -> None:
+    """``hh_names``: the other full names seen at a record's address (any source).
+
+    Two records of one person at different addresses that share co-residents (a family that moved
+    together) is strong evidence the address comparison uses; names alone at different addresses are
+    not (common names repeat across a borough).
+    """
+    con.execute(f"""
+        CREATE OR REPLACE TABLE _hh AS
+        WITH k AS (
+            SELECT unique_id, postcode || '|' || house_number || '|' || coalesce(flat, '') AS ak,
+                   first_name_key || ' ' || last_name_key AS nk
+            FROM records WHERE postcode IS NOT NULL AND house_number IS NOT NULL
+              AND first_name_key IS NOT NULL AND last_name_key IS NOT NULL),
+        a AS (SELECT ak, list(DISTINCT nk) AS names FROM k GROUP BY ak
+              HAVING count(DISTINCT nk) BETWEEN 2 AND {HOUSEHOLD_CAP})
+        SELECT k.unique_id, list_filter(a.names, lambda x: x <> k.nk) AS hh_names FROM k JOIN a USING (ak)
+    """)
+    con.execute("""CREATE OR REPLACE TABLE records AS SELECT r.*, h.hh_names FROM records r
+                   LEFT JOIN _hh h USING (unique_id)""")
+    con.execute("DROP TABLE _hh")
+
+
+def _edges(con: duckdb.DuckDBPyConnection, threshold: float) -> None:
+    """Edges that may join a cluster: Splink pairs over the threshold without a veto, plus rules."""
+    con.execute(f"""
+        CREATE OR REPLACE TABLE edges AS
+        WITH p AS (
+            SELECT p.unique_id_l, p.unique_id_r, p.match_probability, p.match_weight
+            FROM predictions p
+            JOIN records l ON l.unique_id = p.unique_id_l
+            JOIN records r ON r.unique_id = p.unique_id_r
+            WHERE p.match_probability >= {float(threshold)}
+              AND NOT coalesce(l.nhs_number <> r.nhs_number, FALSE)
+              AND NOT coalesce(l.pupil_number <> r.pupil_number, FALSE)
+              AND NOT coalesce(l.suffix <> r.suffix, FALSE)
+              AND NOT coalesce(abs(date_diff('day', l.dob, r.dob)) > {clustering.DOB_TOLERANCE_DAYS}
+                      AND NOT (day(l.dob) = month(r.dob) AND month(l.dob) = day(r.dob)
+                               AND year(l.dob) = year(r.dob))
+                      AND levenshtein(l.dob_str, r.dob_str) > 1, FALSE)
+        ), allp AS (
+            SELECT unique_id_l, unique_id_r, match_probability, match_weight, 'splink' AS rule FROM p
+            UNION ALL
+            SELECT unique_id_l, unique_id_r, 1.0, 50.0, rule FROM det_edges
+        )
+        SELECT l.idx AS i, r.idx AS j, max(match_weight) AS weight, max(match_probability) AS probability,
+               string_agg(DISTINCT rule, ',') AS rules, unique_id_l, unique_id_r
+        FROM allp JOIN records l ON l.unique_id = allp.unique_id_l JOIN records r ON r.unique_id = allp.unique_id_r
+        GROUP BY ALL
+    """)
+
+
+def _record_probability(con: duckdb.DuckDBPyConnection) -> None:
+    """Each record's match probability: the strongest accepted edge that joined it to its resident."""
+    con.execute("""
+        CREATE OR REPLACE TABLE rec_prob AS
+        SELECT uid, max(probability) AS p FROM (
+            SELECT e.unique_id_l AS uid, e.probability FROM edges e
+            JOIN records a ON a.unique_id = e.unique_id_l JOIN records b ON b.unique_id = e.unique_id_r
+            WHERE a.resident_id = b.resident_id
+            UNION ALL
+            SELECT e.unique_id_r, e.probability FROM edges e
+            JOIN records a ON a.unique_id = e.unique_id_l JOIN records b ON b.unique_id = e.unique_id_r
+            WHERE a.resident_id = b.resident_id) GROUP BY uid
+    """)
+
+
+def _write(con: duckdb.DuckDBPyConnection, out: Path) -> None:
+    def copy(sql: str, name: str) -> None:
+        con.execute(f"COPY ({sql}) TO '{(out / name).as_posix()}' (FORMAT parquet, COMPRESSION zstd)")
+
+    copy("""SELECT r.source_system, r.record_id, r.resident_id, rp.p AS match_probability,
+                   r.title, r.first_name, r.middle_names, r.last_name, r.suffix, r.dob, r.sex,
+                   r.postcode, r.uprn, r.address_text, r.flat, r.house_number, r.street, r.building, r.town,
+                   r.property_ref, r.nhs_number, r.ni_number, r.pupil_number, r.phone, r.email,
+                   r.record_date, r.row_number, r.attributes
+            FROM records r LEFT JOIN rec_prob rp ON rp.uid = r.unique_id
+            ORDER BY r.source_system, r.record_id""", "records.parquet")
+    copy("SELECT * FROM residents ORDER BY resident_id", "residents.parquet")
+    copy("SELECT * FROM match_explanations ORDER BY resident_id, source_l, record_id_l, source_r, record_id_r",
+         "match_explanations.parquet")
+
+
+def _summary(con, mappings: list[SourceMapping], counts, qcounts, cstats, events, timings, engine) -> dict:
+    n_rec = con.execute("SELECT count(*) FROM records").fetchall()[0][0]
+    n_res = con.execute("SELECT count(*) FROM residents").fetchall()[0][0]
+    n_pairs = con.execute("SELECT count(*) FROM predictions").fetchall()[0][0]
+    read = sum(c["rows_read"] for c in counts.values())
+    acc = sum(c["accepted"] for c in counts.values())
+    return {
+        "engine": engine, "sources": len(mappings), "rows_read": read, "accepted": acc,
+        "quarantined": read - acc, "records": int(n_rec), "residents": int(n_res),
+        "pairs_scored_over_0_5": int(n_pairs), "per_source": counts, "quarantine_by_reason": qcounts,
+        "clustering": cstats, "id_events": events["event"].value_counts().to_dict() if len(events) else {},
+        "seconds": timings,
+    }

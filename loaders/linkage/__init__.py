@@ -1,0 +1,1 @@
+"""Splink linkage: comparisons, blocking, training, deterministic rules, clustering, explanations."""

@@ -1,0 +1,108 @@
+"""Runs the Splink model on DuckDB (default, same connection as the rest of the run) or Spark.
+
+The Spark path hands Splink the standardised records as Parquet and reads the scored pairs back
+into DuckDB, so everything downstream (clustering, golden records) is the same for both engines.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from loaders.errors import SourceError
+from loaders.linkage import model
+
+PRED_FIXED = ["unique_id_l", "unique_id_r", "match_probability", "match_weight"]
+
+
+class LinkEngine:
+    def __init__(self, engine: str, con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
+        self.engine, self.con, self.tmp = engine, con, tmp
+        cols = ", ".join(model.LINK_COLUMNS)
+        con.execute(f"CREATE OR REPLACE TABLE link_input AS SELECT {cols} FROM records")
+        self.linker: Any = None
+        self._spark: Any = None
+
+    def present(self) -> set[str]:
+        self._present = model.present_columns(self.con, "link_input")
+        return self._present
+
+    def _make_linker(self, present: set[str]) -> Any:
+        from splink import Linker
+
+        if self.engine == "duckdb":
+            from splink import DuckDBAPI
+
+            api = DuckDBAPI(connection=self.con)
+            sdf = api.register("link_input", table_name="records_for_splink")
+            return Linker(sdf, model.settings(present), log_level=None)
+        spark = spark_session(self.tmp)
+        self._spark = spark
+        pq = self.tmp / "link_input.parquet"
+        self.con.execute(f"COPY link_input TO '{pq.as_posix()}' (FORMAT parquet)")
+        from splink import SparkAPI
+
+        api = SparkAPI(spark_session=spark)
+        sdf = api.register(spark.read.parquet(str(pq)), table_name="records_for_splink")
+        return Linker(sdf, model.settings(present), log_level=None)
+
+    def train(self, present: set[str], n: int) -> None:
+        self.linker = self._make_linker(present)
+        model.train(self.linker, present, n)
+
+    def predict(self, threshold: float) -> None:
+        pred = self.linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
+        self.comparison_names = [c.output_column_name for c in self.linker._settings_obj.comparisons]
+        keep = PRED_FIXED + [f"gamma_{c}" for c in self.comparison_names] + \
+            [f"mw_{c}" for c in self.comparison_names]
+        if self.engine == "duckdb":
+            have = set(self.con.execute(f"SELECT * FROM {pred.physical_name} LIMIT 0").df().columns)
+            extra = [c for c in have if c.startswith("mw_tf_adj_")]
+            cols = ", ".join([c for c in keep if c in have] + extra)
+            self.con.execute(f"CREATE OR REPLACE TABLE predictions AS SELECT {cols} FROM {pred.physical_name}")
+            pred.drop_table_from_database_and_remove_from_cache()
+        else:
+            sdf = pred.as_spark_dataframe()
+            have = set(sdf.columns)
+            cols = [c for c in keep if c in have] + [c for c in have if c.startswith("mw_tf_adj_")]
+            path = self.tmp / "predictions.parquet"
+            sdf.select(*cols).write.mode("overwrite").parquet(str(path))
+            self.con.execute(f"CREATE OR REPLACE TABLE predictions AS SELECT * FROM read_parquet('{path.as_posix()}/*.parquet')")
+
+    def labels(self) -> dict[str, dict[int, str]]:
+        """comparison name -> gamma value -> level label (for explanations)."""
+        out: dict[str, dict[int, str]] = {}
+        for c in self.linker._settings_obj.comparisons:
+            out[c.output_column_name] = {lv.comparison_vector_value: lv.label_for_charts
+                                         for lv in c.comparison_levels}
+        return out
+
+    def save_model(self, path: Path) -> None:
+        self.linker.misc.save_model_to_json(str(path), overwrite=True)
+
+
+def spark_session(tmp: Path) -> Any:
+    """A local Spark session sized for this machine, or a clear error if pyspark cannot run."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise SourceError("--engine spark", "pyspark is not installed (pip install pyspark)") from None
+    try:
+        from splink.backends.spark import similarity_jar_location
+
+        jar = similarity_jar_location()
+    except Exception:  # noqa: BLE001 - the jar is optional (jaro-winkler UDFs)
+        jar = None
+    b = (SparkSession.builder.master("local[2]").appName("residex-link")
+         .config("spark.driver.memory", "2g").config("spark.sql.shuffle.partitions", "8")
+         .config("spark.local.dir", str(tmp)).config("spark.ui.enabled", "false"))
+    if jar:
+        b = b.config("spark.jars", jar)
+    try:
+        spark = b.getOrCreate()
+    except Exception as e:  # noqa: BLE001 - Java missing or failing to start
+        raise SourceError("--engine spark", f"cannot start Spark: {str(e).splitlines()[0]}") from None
+    spark.sparkContext.setCheckpointDir(str(tmp / "spark-checkpoints"))
+    return spark

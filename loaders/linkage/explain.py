@@ -1,0 +1,42 @@
+"""Match explanations: per linked pair, each comparison's level and match weight (the waterfall)."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+
+
+def build(con: duckdb.DuckDBPyConnection, labels: dict[str, dict[int, str]]) -> None:
+    """Table ``match_explanations`` for the edges that ended inside one resident."""
+    cols = set(con.execute("SELECT * FROM predictions LIMIT 0").df().columns)
+    con.execute("CREATE OR REPLACE TEMP TABLE gamma_labels (comparison VARCHAR, gamma INTEGER, label VARCHAR)")
+    rows = [(c, int(g), lab) for c, levels in labels.items() for g, lab in levels.items()]
+    if rows:
+        con.executemany("INSERT INTO gamma_labels VALUES (?, ?, ?)", rows)
+    parts = []
+    for c in labels:
+        if f"gamma_{c}" not in cols:
+            continue
+        tf = f"p.mw_tf_adj_{c}" if f"mw_tf_adj_{c}" in cols else "NULL"
+        parts.append(f"""'{c}', struct_pack(level := (SELECT label FROM gamma_labels gl
+                              WHERE gl.comparison = '{c}' AND gl.gamma = p.gamma_{c}),
+                          gamma := p.gamma_{c}, match_weight := round(p.mw_{c}, 3),
+                          tf_adjustment := round({tf}, 3))""")
+    comp = f"to_json(json_object({', '.join(parts)}))" if parts else "'{}'"
+    con.execute(f"""
+        CREATE OR REPLACE TABLE match_explanations AS
+        SELECT a.record_id AS record_id_l, a.source_system AS source_l,
+               b.record_id AS record_id_r, b.source_system AS source_r, a.resident_id,
+               e.probability AS match_probability, coalesce(p.match_weight, e.weight) AS match_weight,
+               e.rules AS rules,
+               CASE WHEN p.unique_id_l IS NULL THEN '{{}}' ELSE {comp} END AS comparisons
+        FROM edges e
+        JOIN records a ON a.unique_id = e.unique_id_l JOIN records b ON b.unique_id = e.unique_id_r
+        LEFT JOIN predictions p ON p.unique_id_l = e.unique_id_l AND p.unique_id_r = e.unique_id_r
+        WHERE a.resident_id = b.resident_id
+    """)
+
+
+def parse(comparisons_json: str) -> dict:
+    return json.loads(comparisons_json)

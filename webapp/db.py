@@ -1,0 +1,73 @@
+"""SQLite for the web app's own durable state (accounts, audit log), kept out of the graph on purpose:
+the graph is rebuilt from the index on every load, while accounts and the audit trail must survive it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL,
+    team TEXT NOT NULL DEFAULT '',
+    approved INTEGER NOT NULL DEFAULT 0,
+    approved_by TEXT,
+    failed_logins INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT,
+    created_at TEXT NOT NULL,
+    last_login TEXT
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY,
+    ts TEXT NOT NULL,
+    username TEXT NOT NULL,
+    role TEXT NOT NULL,
+    team TEXT NOT NULL DEFAULT '',
+    action TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    path TEXT NOT NULL DEFAULT '',
+    resident_ids TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT '{}',
+    ip TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS audit_user ON audit(username, ts);
+CREATE INDEX IF NOT EXISTS audit_ts ON audit(ts);
+CREATE TABLE IF NOT EXISTS audit_person (
+    audit_id INTEGER NOT NULL REFERENCES audit(id),
+    resident_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_person_rid ON audit_person(resident_id);
+"""
+
+
+class Database:
+    """One SQLite file; a connection per thread (sqlite3 connections must not cross threads)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        with self.connect() as con:
+            con.executescript(SCHEMA)
+
+    def connect(self) -> sqlite3.Connection:
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            con.row_factory = sqlite3.Row
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=NORMAL")
+            con.execute("PRAGMA foreign_keys=ON")
+            self._local.con = con
+        return con
+
+    def execute(self, sql: str, params: tuple | dict = ()) -> sqlite3.Cursor:
+        return self.connect().execute(sql, params)
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+        return self.connect().execute(sql, params).fetchall()
