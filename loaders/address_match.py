@@ -58,7 +58,7 @@ def load_llpg(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     if not path.exists():
         raise SourceError(path.name, "gazetteer not found (expected llpg.csv in the sources folder)")
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE llpg_raw AS SELECT *, CAST(row_number() OVER () AS BIGINT) "
+        con.execute(f"CREATE OR REPLACE TEMP TABLE llpg_raw AS SELECT *, CAST(row_number() OVER () AS BIGINT) "  # noqa: S608
                     f"AS _row FROM read_csv({lit(str(path))}, header = true, all_varchar = true)")
     except duckdb.Error as e:
         raise SourceError(path.name, f"cannot read CSV: {str(e).splitlines()[0]}") from None
@@ -129,8 +129,8 @@ def match(con: duckdb.DuckDBPyConnection, input_table: str, out_table: str = "ad
                    '\\b(ROAD|STREET|LANE|AVENUE|CLOSE|COURT|HOUSE|TOWER|MANSIONS|LODGE|HOME|PLACE|WAY|DRIVE|GARDENS|HILL|GROVE|TERRACE|CRESCENT|SQUARE|PARK|GREEN|RISE|WALK|MEWS|PARADE|ROW|FLAT|FLOOR)$')
                AND trim(regexp_extract(a, ',\\s*([A-Z][A-Z ]*)$', 1)) NOT IN (SELECT town FROM llpg_towns)
                AS foreign_town
-        FROM c""")
-    con.execute("""
+        FROM c""")  # noqa: S608
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _am_cand AS
         WITH exact AS (
             SELECT a.aid, k.uprn, TRUE AS street_exact FROM _am_addr a
@@ -139,7 +139,7 @@ def match(con: duckdb.DuckDBPyConnection, input_table: str, out_table: str = "ad
             SELECT a.aid, k.uprn, FALSE AS street_exact FROM _am_addr a
             JOIN llpg_keys k ON k.number = a.number AND k.sector = a.sector
             WHERE a.street IS NOT NULL AND k.street <> a.street
-              AND jaro_winkler_similarity(k.street, a.street) >= {jw}
+              AND jaro_winkler_similarity(k.street, a.street) >= {STREET_JW}
               AND a.aid NOT IN (SELECT aid FROM exact)
         ), named AS (
             SELECT a.aid, k.uprn, a.street IS NOT NULL AND k.street = a.street AS street_exact FROM _am_addr a
@@ -152,8 +152,9 @@ def match(con: duckdb.DuckDBPyConnection, input_table: str, out_table: str = "ad
                CASE WHEN a.pc IS NULL THEN 0 WHEN a.pc = k.pc THEN 3
                     WHEN levenshtein(a.pc, k.pc) <= 1 THEN 2 WHEN a.sector = k.sector THEN 1 ELSE 0 END AS pc_score
         FROM (SELECT * FROM exact UNION ALL SELECT * FROM fuzzy UNION ALL SELECT * FROM named) c
-        JOIN llpg_keys k USING (uprn) JOIN _am_addr a USING (aid)""".format(jw=STREET_JW))
-    con.execute("""
+        JOIN llpg_keys k USING (uprn) JOIN _am_addr a USING (aid)""")  # noqa: S608
+    whole = ", ".join(f"'{t}'" for t in WHOLE_BUILDING_TYPES)
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _am_best AS
         WITH s AS (
             SELECT aid, count(*) AS n_cand,
@@ -198,7 +199,7 @@ def match(con: duckdb.DuckDBPyConnection, input_table: str, out_table: str = "ad
                         AS out_area
               FROM _am_addr x) a
         LEFT JOIN s USING (aid) LEFT JOIN win USING (aid) LEFT JOIN whole USING (aid)
-        """.format(whole=", ".join(f"'{t}'" for t in WHOLE_BUILDING_TYPES)))
+        """)  # noqa: S608
     con.execute(f"""
         CREATE OR REPLACE TABLE {out_table} AS
         WITH j AS (
@@ -221,7 +222,7 @@ def match(con: duckdb.DuckDBPyConnection, input_table: str, out_table: str = "ad
                     WHEN text_uprn IS NULL THEN 'given_used'
                     WHEN text_uprn = given THEN 'given_confirmed'
                     ELSE 'given_conflicts_text' END AS status
-        FROM g""")
+        FROM g""")  # noqa: S608
     for t in ("_am_addr", "_am_cand", "_am_best"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
 

@@ -10,7 +10,8 @@ resolution with a reason), plus ``facts_summary.json``.
 
 Family links are conservative: a named person is linked only when exactly one resident fits (NI or
 NHS number, else name and date of birth, else name at the same dwelling), and every link must pass an
-age check (a parent is at least 12 years older than the child; partners and siblings within 25 years).
+age check (a parent is at least 12 years older than the child, partners within 20 years, siblings
+within 25); a link inferred from two others needs both dates of birth.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ CASE_CHILD_ROLES = ("CHILD", "SIBLING")
 CASE_PARENT_ROLES = ("MOTHER", "FATHER", "STEP-PARENT", "STEPPARENT", "PARENT")
 SYMMETRIC = ("PARTNER_OF", "SIBLING_OF")
 MIN_PARENT_GAP_DAYS = 12 * 365
-MAX_PEER_GAP_DAYS = 25 * 365
+MAX_PARTNER_GAP_DAYS = 20 * 365
+MAX_SIBLING_GAP_DAYS = 25 * 365
 OUTPUTS = ("addresses", "lives_at", "relationships", "contacts", "claims", "address_matches")
 
 
@@ -142,7 +144,7 @@ def run_facts(sources: Path, out: Path, progress: Progress | None = None) -> dic
         t = lap("write", t)
         summary = {"llpg_dwellings": n_llpg, "records": counts.pop("_records"), **counts,
                    "uprn_reasons": dict(con.execute(
-                       "SELECT reason, count(*) FROM rec GROUP BY reason ORDER BY 2 DESC").fetchall()),
+                       "SELECT uprn_reason, count(*) FROM rec GROUP BY 1 ORDER BY 2 DESC").fetchall()),
                    "seconds": timings}
         summary["seconds_total"] = round(time.perf_counter() - t0, 3)
         (out / "facts_summary.json").write_text(json.dumps(summary, indent=1))
@@ -156,7 +158,7 @@ def run_facts(sources: Path, out: Path, progress: Progress | None = None) -> dic
 
 def _load_records(con: duckdb.DuckDBPyConnection, path: Path, mappings: dict[str, SourceMapping]) -> None:
     try:
-        cols = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({lit(str(path))})").fetchall()}
+        cols = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({lit(str(path))})").fetchall()}  # noqa: S608
     except duckdb.Error as e:
         raise SourceError(path.name, f"cannot read Parquet: {str(e).splitlines()[0]}") from None
     for c in RECORD_COLUMNS:
@@ -169,7 +171,7 @@ def _load_records(con: duckdb.DuckDBPyConnection, path: Path, mappings: dict[str
                CAST(resident_id AS VARCHAR) AS resident_id, first_name, last_name, CAST(dob AS DATE) AS dob,
                address_text, postcode, CAST(uprn AS VARCHAR) AS given_uprn,
                CAST(record_date AS DATE) AS record_date, attributes, {opt}
-        FROM read_parquet({lit(str(path))})""")
+        FROM read_parquet({lit(str(path))})""")  # noqa: S608
     bad = con.execute("SELECT row_number() OVER () FROM rec WHERE resident_id IS NULL LIMIT 1").fetchone()
     if bad:
         raise SourceError(path.name, "record without a resident_id", row=int(bad[0]), field="resident_id")
@@ -202,7 +204,7 @@ def _lives_at(con: duckdb.DuckDBPyConnection, mappings: dict[str, SourceMapping]
             frm = as_of
             to = as_of if f.contacts else "CAST(NULL AS VARCHAR)"
         con.execute(f"""INSERT INTO lives_at SELECT resident_id, uprn, {frm}, {to}, source_system, record_id
-                        FROM rec WHERE source_system = {lit(s)} AND uprn IS NOT NULL""")
+                        FROM rec WHERE source_system = {lit(s)} AND uprn IS NOT NULL""")  # noqa: S608
 
 
 def _contacts(con: duckdb.DuckDBPyConnection, mappings: dict[str, SourceMapping]) -> None:
@@ -218,7 +220,7 @@ def _contacts(con: duckdb.DuckDBPyConnection, mappings: dict[str, SourceMapping]
             ctype = _attr(c.type_column) if c.type_column else _s(c.type_value)
             con.execute(f"""INSERT INTO contacts SELECT resident_id, source_system, record_id,
                             coalesce({agency}, {_s(c.agency or m.agency)}), {ctype}, {_date(c.date)}, uprn, {role}
-                            FROM rec WHERE source_system = {lit(s)}""")
+                            FROM rec WHERE source_system = {lit(s)}""")  # noqa: S608
     con.execute("DELETE FROM contacts WHERE contact_type IS NULL AND contact_date IS NULL")
 
 
@@ -248,10 +250,13 @@ def _claims(con: duckdb.DuckDBPyConnection, mappings: dict[str, SourceMapping]) 
         role_named = {r.role: r for r in f.relationships if r.kind == "named_person" and r.role and r.type is None}
         dis = next(iter(role_named.values()), None)
         dis_type = _attr(dis.role) if dis else "CAST(NULL AS VARCHAR)"
-        dis_rid = (f"(SELECT n.resident_id FROM named_resolved n WHERE n.rid = rec.rid AND n.decl = "
+        dis_rid = (f"(SELECT n.resident_id FROM named_resolved n WHERE n.rid = rec.rid AND n.decl = "  # noqa: S608
                    f"{f.relationships.index(dis)})") if dis else "CAST(NULL AS VARCHAR)"
         for c in f.claims:
-            ctype = _s(c.claim_type) if c.claim_type else f"regexp_replace(lower({_attr(c.claim_type_column)}), '[^a-z0-9]+', '_', 'g')"
+            # a value naming two claims (HB+CTR) is two claims
+            ctype = (f"[{_s(c.claim_type)}]" if c.claim_type else
+                     f"list_transform(string_split(lower({_attr(c.claim_type_column)}), '+'), "
+                     f"lambda v: trim(regexp_replace(trim(v), '[^a-z0-9]+', '_', 'g'), '_'))")
             cond = "TRUE"
             if c.when_column:
                 vals = ", ".join(lit(v.upper()) for v in c.when_values)
@@ -261,7 +266,7 @@ def _claims(con: duckdb.DuckDBPyConnection, mappings: dict[str, SourceMapping]) 
             who = "resident_id"
             if c.claim_type_column and c.claim_type_column in role_named:
                 r = role_named[c.claim_type_column]
-                who = (f"(SELECT n.resident_id FROM named_resolved n WHERE n.rid = rec.rid "
+                who = (f"(SELECT n.resident_id FROM named_resolved n WHERE n.rid = rec.rid "  # noqa: S608
                        f"AND n.decl = {f.relationships.index(r)})")
             uprn, asrc = "uprn", "'record'"
             addr = _claim_address(m, c.from_date.column if c.from_date else None)
@@ -271,21 +276,16 @@ def _claims(con: duckdb.DuckDBPyConnection, mappings: dict[str, SourceMapping]) 
             if addr:
                 con.execute(f"""CREATE OR REPLACE TEMP TABLE ca_in AS SELECT rid AS key, {_attr(addr[0])} AS address_text,
                                 {_attr(addr[1])} AS postcode, CAST(NULL AS VARCHAR) AS given_uprn
-                                FROM rec WHERE source_system = {lit(s)} AND {_attr(addr[0])} IS NOT NULL""")
+                                FROM rec WHERE source_system = {lit(s)} AND {_attr(addr[0])} IS NOT NULL""")  # noqa: S608
                 address_match.match(con, "ca_in", "ca")
                 join = "LEFT JOIN ca ON ca.key = rec.rid"
             con.execute(f"""
                 INSERT INTO claims
                 SELECT * FROM (
-                    SELECT {who} AS resident_id, {uprn}, {ctype}, {_date(c.from_date)}, {_date(c.to_date)},
+                    SELECT {who} AS resident_id, {uprn}, unnest({ctype}), {_date(c.from_date)}, {_date(c.to_date)},
                            source_system, record_id, {dis_type}, {dis_rid}, {asrc}
                     FROM rec {join} WHERE source_system = {lit(s)} AND {cond})
-                WHERE resident_id IS NOT NULL""")
-            # claim types with '+' (HB+CTR) are two claims
-        con.execute("""CREATE OR REPLACE TABLE claims AS
-                       SELECT * REPLACE (unnest(string_split(claim_type, '_')) AS claim_type) FROM claims
-                       WHERE claim_type IN ('hb_ctr')
-                       UNION ALL SELECT * FROM claims WHERE claim_type NOT IN ('hb_ctr')""")
+                WHERE resident_id IS NOT NULL""")  # noqa: S608
 
 
 # -- relationships -----------------------------------------------------------------------------------
@@ -304,24 +304,12 @@ def _relationships(con: duckdb.DuckDBPyConnection, mappings: dict[str, SourceMap
                 _identifier_links(con, s, r)
             else:
                 _named_links(con, s, i, r)
-    con.execute(f"""
-        CREATE TABLE relationships AS
-        WITH n AS (
-            SELECT CASE WHEN type IN ('PARTNER_OF', 'SIBLING_OF') THEN least(from_resident_id, to_resident_id)
-                        ELSE from_resident_id END AS from_resident_id,
-                   CASE WHEN type IN ('PARTNER_OF', 'SIBLING_OF') THEN greatest(from_resident_id, to_resident_id)
-                        ELSE to_resident_id END AS to_resident_id,
-                   type, source_system, record_id, evidence
-            FROM rel_raw WHERE from_resident_id <> to_resident_id
-        )
-        SELECT n.from_resident_id, n.to_resident_id, n.type, n.source_system, n.record_id,
-               min(n.evidence) AS evidence
-        FROM n LEFT JOIN res_dob a ON a.resident_id = n.from_resident_id
-               LEFT JOIN res_dob b ON b.resident_id = n.to_resident_id
-        WHERE CASE WHEN a.dob IS NULL OR b.dob IS NULL THEN TRUE
-                   WHEN n.type = 'PARENT_OF' THEN date_diff('day', a.dob, b.dob) >= {MIN_PARENT_GAP_DAYS}
-                   ELSE abs(date_diff('day', a.dob, b.dob)) <= {MAX_PEER_GAP_DAYS} END
-        GROUP BY ALL""")
+    _age_check(con, "rel_raw", "relationships")
+    # inference works on links that passed the checks, and its own links are checked again
+    con.execute("CREATE OR REPLACE TABLE rel_raw AS SELECT * FROM relationships")
+    _inferred_links(con)
+    con.execute("DROP TABLE relationships")
+    _age_check(con, "rel_raw", "relationships")
     # a pair both PARENT_OF and PARTNER_OF/SIBLING_OF (or parent both ways) is contradictory: drop all
     con.execute("""
         CREATE OR REPLACE TABLE relationships AS
@@ -331,6 +319,58 @@ def _relationships(con: duckdb.DuckDBPyConnection, mappings: dict[str, SourceMap
         SELECT r.* FROM relationships r JOIN pairs p
           ON p.a = least(r.from_resident_id, r.to_resident_id) AND p.b = greatest(r.from_resident_id, r.to_resident_id)
         WHERE p.k = 1""")
+
+
+def _age_check(con: duckdb.DuckDBPyConnection, src: str, dst: str) -> None:
+    """Normalise symmetric pairs, drop self-links and links that fail the age check, deduplicate."""
+    con.execute(f"""
+        CREATE TABLE {dst} AS
+        WITH n AS (
+            SELECT CASE WHEN type IN ('PARTNER_OF', 'SIBLING_OF') THEN least(from_resident_id, to_resident_id)
+                        ELSE from_resident_id END AS from_resident_id,
+                   CASE WHEN type IN ('PARTNER_OF', 'SIBLING_OF') THEN greatest(from_resident_id, to_resident_id)
+                        ELSE to_resident_id END AS to_resident_id,
+                   type, source_system, record_id, evidence
+            FROM {src} WHERE from_resident_id <> to_resident_id
+        )
+        SELECT n.from_resident_id, n.to_resident_id, n.type, n.source_system, n.record_id,
+               min(n.evidence) AS evidence
+        FROM n LEFT JOIN res_dob a ON a.resident_id = n.from_resident_id
+               LEFT JOIN res_dob b ON b.resident_id = n.to_resident_id
+        WHERE CASE WHEN a.dob IS NULL OR b.dob IS NULL THEN n.evidence NOT LIKE 'inferred:%'
+                   WHEN n.type = 'PARENT_OF' THEN date_diff('day', a.dob, b.dob) >= {MIN_PARENT_GAP_DAYS}
+                   WHEN n.type = 'PARTNER_OF' THEN abs(date_diff('day', a.dob, b.dob)) <= {MAX_PARTNER_GAP_DAYS}
+                   ELSE abs(date_diff('day', a.dob, b.dob)) <= {MAX_SIBLING_GAP_DAYS} END
+        GROUP BY ALL""")  # noqa: S608
+
+
+def _inferred_links(con: duckdb.DuckDBPyConnection) -> None:
+    """Links that follow from two evidenced ones (``evidence`` starts ``inferred:``; the source record
+    is the one evidencing the child's link):
+
+    - the partner of a child's parent who has lived at the same dwelling as the child is also
+      PARENT_OF the child (the household's second parent, step-parents included);
+    - two children of one parent are SIBLING_OF each other.
+    """
+    con.execute("""
+        INSERT INTO rel_raw
+        WITH par AS (SELECT DISTINCT from_resident_id AS p, to_resident_id AS c, source_system, record_id
+                     FROM rel_raw WHERE type = 'PARENT_OF' AND from_resident_id <> to_resident_id),
+        prt AS (SELECT from_resident_id AS a, to_resident_id AS b FROM rel_raw WHERE type = 'PARTNER_OF'
+                UNION SELECT to_resident_id, from_resident_id FROM rel_raw WHERE type = 'PARTNER_OF'),
+        co AS (SELECT DISTINCT a.resident_id AS x, b.resident_id AS y FROM lives_at a
+               JOIN lives_at b ON a.uprn = b.uprn AND a.resident_id <> b.resident_id)
+        SELECT DISTINCT prt.b, par.c, 'PARENT_OF', par.source_system, par.record_id, 'inferred:partner_of_parent'
+        FROM par JOIN prt ON prt.a = par.p JOIN co ON co.x = prt.b AND co.y = par.c
+        WHERE prt.b <> par.c AND NOT EXISTS (SELECT 1 FROM par p2 WHERE p2.p = prt.b AND p2.c = par.c)""")
+    con.execute("""
+        INSERT INTO rel_raw
+        WITH par AS (SELECT from_resident_id AS p, to_resident_id AS c, min(source_system) AS s,
+                            min(record_id) AS rec FROM rel_raw
+                     WHERE type = 'PARENT_OF' AND from_resident_id <> to_resident_id GROUP BY ALL)
+        SELECT DISTINCT a.c, b.c, 'SIBLING_OF', b.s, b.rec, 'inferred:shared_parent'
+        FROM par a JOIN par b ON a.p = b.p AND a.c < b.c
+        WHERE a.c <> b.p AND b.c <> a.p""")
 
 
 def _name_keys(con: duckdb.DuckDBPyConnection) -> None:
@@ -349,7 +389,7 @@ def _group_links(con: duckdb.DuckDBPyConnection, s: str, r: RelationshipDecl) ->
     df = con.execute(f"""SELECT {_attr(r.group)} AS grp, upper({_attr(r.role)}) AS role, r.resident_id,
                                 r.record_id, d.dob
                          FROM rec r LEFT JOIN res_dob d USING (resident_id)
-                         WHERE source_system = {lit(s)} AND {_attr(r.group)} IS NOT NULL""").df()
+                         WHERE source_system = {lit(s)} AND {_attr(r.group)} IS NOT NULL""").df()  # noqa: S608
     rows: list[tuple[str, str, str, str, str, str]] = []
     household = r.kind == "household_role"
     for _, g in df.groupby("grp", sort=False):
@@ -431,7 +471,7 @@ def _identifier_links(con: duckdb.DuckDBPyConnection, s: str, r: RelationshipDec
                     WHERE {r.identifier} IS NOT NULL GROUP BY 1 HAVING count(DISTINCT resident_id) = 1),
         o AS (SELECT * FROM holders)
         SELECT {frm}, {to}, {lit(r.type or '')}, {lit(s)}, x.record_id, 'identifier:{r.column}'
-        FROM x JOIN o ON o.ident = x.ident WHERE x.ident IS NOT NULL""")
+        FROM x JOIN o ON o.ident = x.ident WHERE x.ident IS NOT NULL""")  # noqa: S608
 
 
 def _named_links(con: duckdb.DuckDBPyConnection, s: str, i: int, r: RelationshipDecl) -> None:
@@ -441,6 +481,7 @@ def _named_links(con: duckdb.DuckDBPyConnection, s: str, i: int, r: Relationship
     ident = f"{ident_std}({_attr(r.identifier_column)})" if ident_std and r.identifier_column else "NULL"
     dob = parse_date_sql(_attr(r.dob.column), r.dob) if r.dob else "CAST(NULL AS DATE)"
     role = f"upper({_attr(r.role)})" if r.role else "CAST(NULL AS VARCHAR)"
+    ident_col = r.identifier if ident_std else "ni_number"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE mention AS
         WITH m AS (SELECT rid, resident_id AS self_id, record_id, uprn, {ident} AS ident, {dob} AS dob, {role} AS role,
@@ -450,14 +491,13 @@ def _named_links(con: duckdb.DuckDBPyConnection, s: str, i: int, r: Relationship
         k AS (SELECT *, rx_name_key(last_c) AS lk, rx_name_key(split_part(rest_c, ' ', 1)) AS fk FROM p)
         SELECT k.*, list_distinct(list_concat([k.fk], coalesce(n.canons, []))) AS fnicks
         FROM k LEFT JOIN (SELECT name, list(canon) AS canons FROM nick GROUP BY name) n ON n.name = k.fk
-        WHERE k.lk IS NOT NULL""")
+        WHERE k.lk IS NOT NULL""")  # noqa: S608
     # candidates at three levels; the first level with exactly one resident (not the record's own) wins
     con.execute(f"""
         INSERT INTO named_resolved
         WITH c AS (
-            SELECT m.rid, 1 AS lvl, n.resident_id FROM mention m JOIN rec_names n ON n.ni_number = m.ident
-            WHERE m.ident IS NOT NULL AND ({"n.ni_number" if r.identifier == "ni_number" else "n.nhs_number"}) IS NOT NULL
-              AND (n.lk = m.lk OR list_has_any(n.fnicks, m.fnicks))
+            SELECT m.rid, 1 AS lvl, n.resident_id FROM mention m JOIN rec_names n ON n.{ident_col} = m.ident
+            WHERE m.ident IS NOT NULL AND (n.lk = m.lk OR list_has_any(n.fnicks, m.fnicks))
             UNION ALL
             SELECT m.rid, 2, n.resident_id FROM mention m JOIN rec_names n ON n.dob = m.dob AND n.lk = m.lk
             WHERE m.dob IS NOT NULL AND length(m.fk) > 1 AND list_has_any(n.fnicks, m.fnicks)
@@ -471,7 +511,7 @@ def _named_links(con: duckdb.DuckDBPyConnection, s: str, i: int, r: Relationship
             FROM c JOIN mention m USING (rid) WHERE c.resident_id <> m.self_id GROUP BY ALL
         )
         SELECT rid, {i}, arg_min(resident_id, lvl), 'level' || min(lvl) FROM per
-        WHERE k = 1 AND lvl = (SELECT min(lvl) FROM per p2 WHERE p2.rid = per.rid) GROUP BY rid""")
+        WHERE k = 1 AND lvl = (SELECT min(lvl) FROM per p2 WHERE p2.rid = per.rid) GROUP BY rid""")  # noqa: S608
     # link type: the role word when given (what the named person is to this record), else the fixed type
     typed: list[tuple[str, str, bool]] = []  # (role value or '', type, other_is_from)
     if r.role:
@@ -490,7 +530,7 @@ def _named_links(con: duckdb.DuckDBPyConnection, s: str, i: int, r: Relationship
                CASE WHEN rm.other_from THEN m.self_id ELSE n.resident_id END,
                rm.type, {lit(s)}, m.record_id, 'named:' || {lit(r.name)} || ':' || n.method
         FROM mention m JOIN named_resolved n ON n.rid = m.rid AND n.decl = {i}
-        JOIN role_map rm ON {on}""")
+        JOIN role_map rm ON {on}""")  # noqa: S608
 
 
 # -- write -------------------------------------------------------------------------------------------
@@ -513,10 +553,10 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     for name in OUTPUTS:
         final, part = out / f"{name}.parquet", out / f".{name}.parquet.part"
-        con.execute(f"COPY (SELECT * FROM {q(name)} ORDER BY {order[name]}) TO {lit(str(part))} "
+        con.execute(f"COPY (SELECT * FROM {q(name)} ORDER BY {order[name]}) TO {lit(str(part))} "  # noqa: S608
                     f"(FORMAT parquet, COMPRESSION zstd)")
         part.replace(final)  # atomic: a failed run leaves the previous table in place
-        counts[name] = int(con.execute(f"SELECT count(*) FROM {q(name)}").fetchone()[0])
+        counts[name] = int(con.execute(f"SELECT count(*) FROM {q(name)}").fetchone()[0])  # noqa: S608
     counts["_records"] = int(con.execute("SELECT count(*) FROM rec").fetchone()[0])
     counts["uprn_resolved"] = int(con.execute("SELECT count(uprn) FROM rec").fetchone()[0])
     return counts

@@ -144,6 +144,7 @@ def run_link(sources: Path, out: Path, engine: str = "duckdb", progress: Progres
         t = lap("write", t)
 
         summary = _summary(con, mappings, counts, qcounts, cstats, events, timings, engine)
+        summary["training_warnings"] = eng.warnings
         summary["seconds_total"] = round(time.perf_counter() - t0, 3)
         (out / "link_summary.json").write_text(json.dumps(summary, indent=1))
         say(f"done: {summary['records']} records -> {summary['residents']} residents "

@@ -16,11 +16,13 @@ from residex import __version__
 
 def _known_errors() -> tuple[type[BaseException], ...]:
     """The project's user-facing error bases, gathered from the packages that define them."""
+    from graph.access import AccessError
     from graph.errors import StoreError
+    from graph.library import LibraryError
     from graph.load import LoadError
     from graph.model import ModelError
 
-    errors: list[type[BaseException]] = [StoreError, LoadError, ModelError]
+    errors: list[type[BaseException]] = [StoreError, LoadError, ModelError, AccessError, LibraryError]
     try:
         from loaders.errors import LoaderError
 
@@ -107,10 +109,54 @@ def load(index_dir: Path) -> None:
 @click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="A declared query parameter.")
 @click.option("--list", "list_queries", is_flag=True, help="List the saved queries with titles and roles.")
 @click.option("--json", "as_json", is_flag=True, help="Print rows as JSON instead of a table.")
+@click.option("--role", default="analyst", show_default=True,
+              help="Role to run as (graph/access.yaml); analysts see pseudonyms, not names.")
+@click.option("--purpose", default=None, help="Purpose of the session (narrows the sources further).")
+@click.option("--legal-basis", default="", help="Legal basis for the purpose.")
+@click.option("--case-ref", default="", help="Case reference, where the purpose needs one.")
 @friendly
-def query(name: str | None, params: tuple[str, ...], list_queries: bool, as_json: bool) -> None:
+def query(name: str | None, params: tuple[str, ...], list_queries: bool, as_json: bool, role: str,
+          purpose: str | None, legal_basis: str, case_ref: str) -> None:
     """Run a saved query from the cypher/ library and print its rows with their evidence."""
-    raise click.ClickException("`residex query` is not implemented yet (issue 5: saved query library)")
+    import getpass
+
+    from graph.access import load_policy
+    from graph.library import load_library, run_saved
+    from graph.store import open_store
+    from residex.tables import render_json, render_table
+
+    library = load_library()
+    if list_queries or not name:
+        rows = [{"name": q.name, "category": q.category, "title": q.title, "roles": ", ".join(sorted(q.roles)),
+                 "params": ", ".join(p.name for p in q.params)} for q in library if q.category != "app"]
+        click.echo(render_table(["name", "category", "title", "roles", "params"], rows))
+        return
+    raw: dict[str, str] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--param")
+        raw[key.strip()] = value
+    saved = library.get(name)
+    access = load_policy().context(user=f"cli:{getpass.getuser()}", role=role, purpose=purpose,
+                                   legal_basis=legal_basis, case_ref=case_ref)
+    with open_store() as store:
+        result = run_saved(store, saved, raw, access)
+    _audit_cli(access, saved.name, result.params, len(result.rows))
+    if as_json:
+        click.echo(render_json(result.columns, result.rows))
+    else:
+        click.echo(render_table(result.columns, result.rows))
+        say(f"{len(result.rows)} rows in {result.elapsed_ms:.0f} ms ({saved.title})")
+
+
+def _audit_cli(access: object, query_name: str, params: dict, n_rows: int) -> None:
+    """Command-line query runs are audited in the same durable log as the web app's."""
+    try:
+        from webapp.audit import record_cli_query
+    except ImportError:
+        return
+    record_cli_query(access, query_name, params, n_rows)
 
 
 @main.command()
@@ -125,12 +171,17 @@ def serve(host: str, port: int) -> None:
 @main.command()
 @click.option("--data", type=click.Path(path_type=Path), default=None,
               help="Data directory (default $RESIDEX_DATA or ./residex-data).")
+@click.option("--people", type=click.IntRange(50), default=3000, show_default=True,
+              help="Size of the synthetic demo borough.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=5000, show_default=True)
+@click.option("--serve/--no-serve", default=True, show_default=True, help="Serve the web explorer at the end.")
 @friendly
-def demo(data: Path | None) -> None:
-    """Build a small demo graph in the embedded store and say where it lives."""
+def demo(data: Path | None, people: int, host: str, port: int, serve: bool) -> None:
+    """Generate a small borough, link it, load it into the embedded graph and serve the explorer."""
     from residex.demo import run_demo
 
-    run_demo(data, progress=say)
+    run_demo(data, progress=say, serve=serve, host=host, port=port, people=people)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,33 +1,82 @@
-"""`residex demo`: the whole product on a small synthetic borough, on the embedded store.
+"""`residex demo`: the whole product on a small synthetic borough, on the embedded store by default.
 
-Until the later stages land this writes a handful of example nodes so a newcomer can see the store work.
+generate -> link (+ facts) -> load -> demo accounts -> serve. Each stage is skipped when its output
+already matches (same people and seed), so a second `make demo` starts serving in seconds.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 from graph.store import data_dir, open_store
 
-EXAMPLE = [
-    {"resident_id": "DEMO-1", "name": "Amira Khan", "uprn": "100023001", "address": "Flat 4, 12 High Street"},
-    {"resident_id": "DEMO-2", "name": "Tom Khan", "uprn": "100023001", "address": "Flat 4, 12 High Street"},
-    {"resident_id": "DEMO-3", "name": "Grace Obi", "uprn": "100023002", "address": "12a High Street"},
-]
+Progress = Callable[[str], None]
+DEMO_PEOPLE = 3000
+DEMO_SEED = 1
 
 
-def run_demo(data: Path | None, progress: Callable[[str], None] = print) -> None:
-    where = data or data_dir()
+def _stamp(folder: Path) -> dict:
+    try:
+        return json.loads((folder / ".residex-demo.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _mark(folder: Path, **info: object) -> None:
+    (folder / ".residex-demo.json").write_text(json.dumps(info))
+
+
+def build_demo(where: Path, people: int = DEMO_PEOPLE, seed: int = DEMO_SEED,
+               progress: Progress = print) -> dict:
+    """Generate, link and load the demo borough under ``where``; returns what each stage reported."""
+    from graph.load import load_index
+    from loaders.link import run_link
+    from loaders.synthetic import generate
+
+    wanted = {"people": people, "seed": seed}
+    sources, index = where / "demo" / "sources", where / "demo" / "index"
+    summary: dict = {}
+    if _stamp(sources) != wanted:
+        progress(f"[1/3] generating a borough of {people:,} people (seed {seed}) in {sources}")
+        summary["generate"] = generate(people, seed, sources, progress=progress)
+        _mark(sources, **wanted)
+    else:
+        progress(f"[1/3] borough already generated in {sources}")
+    if _stamp(index) != wanted:
+        progress(f"[2/3] linking source extracts into a resident index in {index}")
+        summary["link"] = run_link(sources, index, progress=progress)
+        _mark(index, **wanted)
+    else:
+        progress(f"[2/3] resident index already built in {index}")
+    progress("[3/3] loading the index into the graph store")
     with open_store(data=where) as store:
-        store.write_batches(
-            "UNWIND $rows AS row MERGE (r:Resident {resident_id: row.resident_id}) SET r.name = row.name "
-            "MERGE (a:Address {uprn: row.uprn}) SET a.address_text = row.address MERGE (r)-[:LIVES_AT]->(a)",
-            EXAMPLE,
-        )
-        store.checkpoint()
-        (counts,) = store.read("MATCH (r:Resident)-[:LIVES_AT]->(a:Address) "
-                               "RETURN count(DISTINCT r) AS residents, count(DISTINCT a) AS addresses")
-        progress(f"demo graph on {store.engine}: {counts['residents']} residents at {counts['addresses']} addresses")
-        path = getattr(store, "path", None)
-        print(f"data lives in {path.resolve() if path else 'the Neo4j database at NEO4J_URI'}")
+        report = load_index(store, index, progress=progress, key_dir=where)
+        summary["load"] = report.as_dict()
+        summary["engine"] = store.engine
+        summary["path"] = str(getattr(store, "path", "") or "")
+    return summary
+
+
+def run_demo(data: Path | None, progress: Progress = print, serve: bool = True,
+             host: str = "127.0.0.1", port: int = 5000, people: int = DEMO_PEOPLE) -> dict:
+    where = (data or data_dir()).resolve()
+    summary = build_demo(where, people=people, progress=progress)
+    path = summary["path"]
+    print(f"data lives in {path if path else 'the Neo4j database at NEO4J_URI'} "
+          f"(sources and index under {where / 'demo'})")
+    try:
+        import webapp
+    except ImportError:
+        print("the web explorer is not installed yet; stopping after the load")
+        return summary
+    app = webapp.create_app({"DATA_DIR": str(where)})
+    accounts = webapp.accounts.create_demo_accounts(app)
+    print("demo accounts (username / password, role, team):")
+    for username, password, role, team in accounts:
+        print(f"  {username:<12} {password:<20} {role:<20} {team}")
+    if serve:
+        print(f"serving Residex at http://{host}:{port}  (Ctrl-C to stop)")
+        webapp.serve(host, port, where, app=app)
+    return summary

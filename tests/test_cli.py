@@ -31,7 +31,7 @@ def test_each_subcommand_says_what_it_does(name: str) -> None:
 
 
 def test_bad_neo4j_uri_is_one_line_naming_the_uri(tmp_path: Path) -> None:
-    out = residex("demo", env={"NEO4J_URI": "bolt://127.0.0.1:1"}, cwd=tmp_path)
+    out = residex("load", "--index", str(tmp_path), env={"NEO4J_URI": "bolt://127.0.0.1:1"}, cwd=tmp_path)
     assert out.returncode != 0
     assert "Traceback" not in out.stderr
     lines = [ln for ln in out.stderr.splitlines() if ln.strip()]
@@ -39,6 +39,9 @@ def test_bad_neo4j_uri_is_one_line_naming_the_uri(tmp_path: Path) -> None:
 
 
 def test_demo_writes_and_says_where(tmp_path: Path) -> None:
-    out = residex("demo", "--data", str(tmp_path / "d"), env={"NEO4J_URI": ""})
+    out = residex("demo", "--data", str(tmp_path / "d"), "--people", "300", "--no-serve", env={"NEO4J_URI": ""})
     assert out.returncode == 0, out.stderr
     assert str((tmp_path / "d").resolve()) in out.stdout
+    assert "[3/3] loading" in out.stderr
+    again = residex("demo", "--data", str(tmp_path / "d"), "--people", "300", "--no-serve", env={"NEO4J_URI": ""})
+    assert again.returncode == 0 and "already generated" in again.stderr and "already built" in again.stderr

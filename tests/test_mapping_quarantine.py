@@ -52,7 +52,7 @@ def test_each_bad_row_kind_is_quarantined(tmp_path: Path) -> None:
     accepted = validate_rows(con, m, rr)
     q = con.execute("SELECT row_number, reason, field FROM quarantine ORDER BY row_number").fetchall()
     assert rr.rows_read == 10
-    assert accepted == 4
+    assert accepted == 3
     assert accepted + len(q) == rr.rows_read
     got = {r: reason for r, reason, _ in q}
     assert got == {2: "empty_key", 3: "unparseable_dob", 4: "duplicate_key", 5: "wrong_column_count",
@@ -60,17 +60,17 @@ def test_each_bad_row_kind_is_quarantined(tmp_path: Path) -> None:
     fields = {r: f for r, _, f in q}
     assert fields[3] == "dob" and fields[2] == "id"
     ok_rows = [r[0] for r in con.execute(f"SELECT _row FROM {rr.table} ORDER BY _row").fetchall()]
-    assert ok_rows == [1, 8, 10]  # row 1 kept; 4 was its duplicate... plus the undated and lower-case ones
+    assert ok_rows == [1, 8, 10]  # row 1 keeps its key; undated and lower-case postcode rows are fine
     # sensitive text never reaches quarantine
     raws = " ".join(str(r[0]) for r in con.execute("SELECT raw FROM quarantine").fetchall())
     assert "secret" not in raws
 
 
 def test_run_link_writes_quarantine_csv_and_counts(tmp_path: Path) -> None:
-    src = make(tmp_path / "src") if (tmp_path / "src").mkdir() is None else None
+    (tmp_path / "src").mkdir()
+    src = make(tmp_path / "src")
     out = tmp_path / "out"
     s = run_link(src, out)
-    assert s["rows_read"] == 10 and s["accepted"] == 3 + 0 or s["accepted"] + s["quarantined"] == s["rows_read"]
     assert s["accepted"] + s["quarantined"] == s["rows_read"] == 10
     with (out / "quarantine.csv").open() as fh:
         rows = list(csv.DictReader(fh))

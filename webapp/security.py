@@ -121,3 +121,10 @@ def init_app(app: Flask) -> None:
         if g.get("user") is not None:
             resp.headers.setdefault("Cache-Control", "no-store")
         return resp
+
+
+def requires_view(view: str) -> Callable:
+    """The roles that webapp/views.yaml lets open this view."""
+    from webapp.policy import roles_with
+
+    return requires(*roles_with(view))

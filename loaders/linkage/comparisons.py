@@ -16,10 +16,14 @@ import splink.comparison_library as cl
 from splink import ColumnExpression
 
 
-def _lvl(sql: str, label: str, tf_col: str | None = None, null: bool = False) -> dict[str, Any]:
+def _lvl(sql: str, label: str, tf_col: str | None = None, null: bool = False,
+         m: float | None = None) -> dict[str, Any]:
+    """A level; ``m`` is the starting m probability (kept if the data is too small to train)."""
     d: dict[str, Any] = {"sql_condition": sql, "label_for_charts": label}
     if null:
         d["is_null_level"] = True
+    if m is not None:
+        d["m_probability"] = m
     if tf_col:
         d["tf_adjustment_column"] = tf_col
         d["tf_adjustment_weight"] = 1.0
@@ -148,8 +152,30 @@ def phone() -> Any:
     return cl.ExactMatch("phone")
 
 
+def _default_m(comp: Any) -> Any:
+    """Starting m probabilities (most mass on the top level) for levels that have none."""
+    if not isinstance(comp, dict):
+        return comp
+    levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+    k = len(levels)
+    for pos, lv in enumerate(levels):
+        if "m_probability" in lv:
+            continue
+        if pos == 0:
+            lv["m_probability"] = 0.85
+        elif pos == k - 1:
+            lv["m_probability"] = 0.02
+        else:
+            lv["m_probability"] = 0.13 / max(1, k - 2)
+    return comp
+
+
 def build(present: set[str]) -> list[Any]:
     """The comparison list for the columns that are filled in this run's data."""
+    return [_default_m(c) for c in _build(present)]
+
+
+def _build(present: set[str]) -> list[Any]:
     comps: list[Any] = [first_name(), last_name()]
     if "dob" in present:
         comps.append(dob())

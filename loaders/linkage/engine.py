@@ -50,7 +50,7 @@ class LinkEngine:
 
     def train(self, present: set[str], n: int) -> None:
         self.linker = self._make_linker(present)
-        model.train(self.linker, present, n)
+        self.warnings = model.train(self.linker, present, n)
 
     def predict(self, threshold: float) -> None:
         pred = self.linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")

@@ -68,20 +68,36 @@ def settings(present: set[str], prior: float | None = None) -> SettingsCreator:
     )
 
 
-def train(linker: Linker, present: set[str], n_records: int, seed: int = 42) -> None:
-    """Estimate the prior, u and m. Sample sizes grow slowly with the data."""
+def train(linker: Linker, present: set[str], n_records: int, seed: int = 42) -> list[str]:
+    """Estimate the prior, u and m; return warnings for steps the data was too small for.
+
+    Sample sizes grow slowly with the data. A step that cannot run (tiny data: no pairs for an EM
+    blocking rule) leaves the starting values in place rather than failing the run.
+    """
+    warnings: list[str] = []
+
+    def step(name: str, fn: Any) -> None:
+        try:
+            fn()
+        except Exception as e:  # noqa: BLE001 - Splink raises several types for "no pairs"
+            warnings.append(f"{name}: {str(e).splitlines()[0][:200]}")
+
     # the prior: exact name plus DOB, or exact name plus postcode (many sources carry no DOB)
     det = [block_on("first_name_key", "last_name_key", c) for c in ("dob", "postcode") if c in present]
     det = det or [block_on("first_name_key", "last_name_key")]
-    linker.training.estimate_probability_two_random_records_match(det, recall=PRIOR_RECALL)
+    step("prior", lambda: linker.training.estimate_probability_two_random_records_match(
+        det, recall=PRIOR_RECALL))
+    if linker._settings_obj._probability_two_random_records_match in (None, 0):
+        linker._settings_obj._probability_two_random_records_match = 1.0 / max(2, n_records)
     u_pairs = min(4e6, max(1e6, n_records * 4.0))
-    linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
+    step("u", lambda: linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed))
     em_pairs = min(2e6, max(2e5, n_records * 2.0))
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("first_name_key", "last_name_key"), max_pairs=em_pairs)
+    step("em names", lambda: linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("first_name_key", "last_name_key"), max_pairs=em_pairs))
     second = ("dob",) if "dob" in present else (("postcode",) if "postcode" in present else ("first_initial",))
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on(*second), max_pairs=em_pairs)
+    step(f"em {second[0]}", lambda: linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on(*second), max_pairs=em_pairs))
+    return warnings
 
 
 def present_columns(con: Any, table: str) -> set[str]:

@@ -5,7 +5,7 @@ Everything here is deterministic given the numpy Generator passed in; no global 
 from __future__ import annotations
 
 import csv
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +20,7 @@ _END = np.datetime64("2031-01-01")
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _date_table(fmt: str) -> np.ndarray:
     """Every day 1880..2030 formatted once, so formatting 1M dates is one fancy index."""
     days = np.arange(_BASE, _END, dtype="datetime64[D]")
@@ -28,7 +28,7 @@ def _date_table(fmt: str) -> np.ndarray:
     m = days.astype("datetime64[M]").astype(int) % 12 + 1
     d = (days - days.astype("datetime64[M]")).astype(int) + 1
     out = []
-    for yy, mm, dd in zip(y.tolist(), m.tolist(), d.tolist()):
+    for yy, mm, dd in zip(y.tolist(), m.tolist(), d.tolist(), strict=False):
         out.append(
             fmt.replace("YYYY", f"{yy:04d}").replace("MM", f"{mm:02d}").replace("DD", f"{dd:02d}")
             .replace("Mon", MONTHS[mm - 1]).replace("Dx", str(dd))
@@ -77,7 +77,7 @@ def cat(*parts, sep: str = "") -> np.ndarray:
 
 
 def join_nonempty(cols: list[np.ndarray], sep: str = ", ") -> np.ndarray:
-    rows = zip(*[c.tolist() for c in cols])
+    rows = zip(*[c.tolist() for c in cols], strict=False)
     return np.array([sep.join(x for x in r if x) for r in rows], dtype=object)
 
 
@@ -91,14 +91,14 @@ def _read(name: str) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-@lru_cache(maxsize=None)
+@cache
 def surname_table() -> tuple[np.ndarray, np.ndarray]:
     rows = _read("surnames.csv")
     w = np.array([float(r["weight"]) for r in rows])
     return np.array([r["surname"] for r in rows], dtype=object), w / w.sum()
 
 
-@lru_cache(maxsize=None)
+@cache
 def first_name_table() -> dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]:
     """(decade, sex 0=M 1=F) -> (names, Zipf-like weights by rank)."""
     out = {}
@@ -109,7 +109,7 @@ def first_name_table() -> dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def nickname_map() -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for r in _read("nicknames.csv"):
@@ -117,7 +117,7 @@ def nickname_map() -> dict[str, list[str]]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def street_stems() -> list[str]:
     return [r["stem"] for r in _read("streets.csv")]
 
@@ -153,7 +153,7 @@ def nhs_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
         check = 11 - (digits * weights).sum(axis=1) % 11
         check = np.where(check == 11, 0, check)
         ok = check != 10
-        for row, c in zip(digits[ok].tolist(), check[ok].tolist()):
+        for row, c in zip(digits[ok].tolist(), check[ok].tolist(), strict=False):
             s = "".join(map(str, row)) + str(c)
             if s not in seen:
                 seen.add(s)
@@ -167,7 +167,7 @@ def nhs_valid(s: str) -> bool:
     s = s.replace(" ", "")
     if len(s) != 10 or not s.isdigit():
         return False
-    total = sum(int(c) * w for c, w in zip(s[:9], range(10, 1, -1)))
+    total = sum(int(c) * w for c, w in zip(s[:9], range(10, 1, -1), strict=False))
     check = 11 - total % 11
     check = 0 if check == 11 else check
     return check != 10 and check == int(s[9])
@@ -184,7 +184,7 @@ def ni_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
     num = rng.permutation(1_000_000)[:n] if n <= 1_000_000 else rng.integers(0, 1_000_000, n)
     suf = rng.integers(0, 4, n)
     return np.array([f"{_NINO_FIRST[x]}{_NINO_SECOND[y]}{z:06d}{'ABCD'[s]}"
-                     for x, y, z, s in zip(a.tolist(), b.tolist(), num.tolist(), suf.tolist())],
+                     for x, y, z, s in zip(a.tolist(), b.tolist(), num.tolist(), suf.tolist(), strict=False)],
                     dtype=object)
 
 
@@ -194,7 +194,7 @@ _UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
 def upn(la: int, school: int, year: int, serial: int) -> str:
     """DfE Unique Pupil Number: check letter + LA(3) + school(4) + year(2) + serial(3)."""
     body = f"{la:03d}{school:04d}{year % 100:02d}{serial % 1000:03d}"
-    total = sum(int(c) * w for c, w in zip(body, range(2, 14)))
+    total = sum(int(c) * w for c, w in zip(body, range(2, 14), strict=False))
     return _UPN_LETTERS[total % 23] + body
 
 

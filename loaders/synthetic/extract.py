@@ -22,7 +22,7 @@ class Addresses:
     def __init__(self, b, rng: np.random.Generator):
         sao, pno, ptext, st = b.sao.tolist(), b.pao_number.tolist(), b.pao_text.tolist(), b.street.tolist()
         canon, abbr, suffix, l1, l2 = [], [], [], [], []
-        for s, n, t, r in zip(sao, pno, ptext, st):
+        for s, n, t, r in zip(sao, pno, ptext, st, strict=False):
             words = r.split(" ")
             short = " ".join(ABBR.get(w, w) for w in words)
             numst = f"{n} {r}"
@@ -48,7 +48,7 @@ class Addresses:
         out_num = rng.integers(1, 200, k)
         out_st = rng.integers(0, len(core.street_stems()), k)
         towns = ["Otherton", "Kingsbridge", "Lowbury", "Hatfield Moor", "Eastwick"]
-        self.out_line = np.array([f"{a} {core.street_stems()[s]} Road" for a, s in zip(out_num, out_st)],
+        self.out_line = np.array([f"{a} {core.street_stems()[s]} Road" for a, s in zip(out_num, out_st, strict=False)],
                                  dtype=object)
         self.out_town = np.array([towns[i % 5] for i in range(k)], dtype=object)
         L = "ABDEFGHJLNPQRSTUWXYZ"

@@ -51,19 +51,21 @@ def _truth_households(b) -> pd.DataFrame:
     here = df[df.d == b.hh_dwelling[b.hh]]
     cur = here.groupby("h", sort=True).agg(f=("f", "min"), ids=("pid", ";".join)).reset_index()
     cur["d"] = b.hh_dwelling[cur.h.to_numpy()]
-    cur["t"] = np.full(len(cur), core.NAT)
+    cur["fs"] = core.fmt_dates(cur.f.to_numpy("datetime64[D]"), "YYYY-MM-DD")
+    cur["ts"] = ""
     prev = df[df.pd >= -1].groupby(["h", "pd"], sort=True).agg(f=("pf", "min"), t=("f", "min"),
                                                                ids=("pid", ";".join)).reset_index()
     prev["d"] = prev.pd
-    allr = pd.concat([cur[["h", "d", "f", "t", "ids"]], prev[["h", "d", "f", "t", "ids"]]])
-    allr = allr.sort_values(["h", "f"], kind="stable")
+    prev["fs"] = core.fmt_dates(prev.f.to_numpy("datetime64[D]"), "YYYY-MM-DD")
+    prev["ts"] = core.fmt_dates(prev.t.to_numpy("datetime64[D]"), "YYYY-MM-DD")
+    cols = ["h", "d", "fs", "ts", "ids"]
+    allr = pd.concat([cur[cols], prev[cols]]).sort_values(["h", "fs"], kind="stable")
     h = allr.h.to_numpy()
     types = np.array(population.HH_TYPES, dtype=object)
     return pd.DataFrame({
         "household_id": np.array([f"H{x + 1:06d}" for x in h.tolist()], dtype=object),
         "uprn": uprn[allr.d.to_numpy(np.int64)], "household_type": types[b.hh_type[h]],
-        "from_date": core.fmt_dates(allr.f.to_numpy("datetime64[D]"), "YYYY-MM-DD"),
-        "to_date": core.fmt_dates(allr.t.to_numpy("datetime64[D]"), "YYYY-MM-DD"),
+        "from_date": allr.fs.to_numpy(object), "to_date": allr.ts.to_numpy(object),
         "person_ids": allr.ids.to_numpy(object)})
 
 
@@ -79,7 +81,7 @@ def _keys_of(truths: list[pd.DataFrame]) -> dict:
     out: dict = {}
     for t in truths:
         ok = t.record_key != ""
-        for s, p, k in zip(t.source_system[ok].tolist(), t.person_id[ok].tolist(), t.record_key[ok].tolist()):
+        for s, p, k in zip(t.source_system[ok].tolist(), t.person_id[ok].tolist(), t.record_key[ok].tolist(), strict=False):
             out.setdefault((s, p), []).append(k)
     return out
 

@@ -123,7 +123,7 @@ def dobs(rng, b, idx: np.ndarray, cfg: dict, tags: Tags) -> np.ndarray:
     d = (dob - dob.astype("datetime64[M]")).astype(int) + 1
     m = hit(rng, n, cfg["dob_swap"]) & (d <= 12) & (d != mo)
     if m.any():
-        dob[m] = np.array([f"{a:04d}-{c:02d}-{e:02d}" for a, c, e in zip(y[m], d[m], mo[m])],
+        dob[m] = np.array([f"{a:04d}-{c:02d}-{e:02d}" for a, c, e in zip(y[m], d[m], mo[m], strict=False)],
                           dtype="datetime64[D]")
     tags.add(m, "dob_swap")
     m = hit(rng, n, cfg["dob_typo"]) & ~m

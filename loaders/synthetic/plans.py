@@ -67,11 +67,12 @@ class Plans:
         alive = b.alive()
         # general police contacts
         el = np.flatnonzero((age >= 14) & (age <= 70) & (b.role != RESIDENT))
-        who = el[rng.random(len(el)) < 0.05]
+        who = el[rng.random(len(el)) < 0.07]
         who = np.repeat(who, rng.integers(1, 4, len(who)))
-        self.add_police(who, core.rand_dates(rng, core.WINDOW_START, core.REF_DATE, len(who)),
-                        np.array(POLICE_TYPES, dtype=object)[rng.choice(7, len(who), p=POLICE_P)],
-                        np.array(ROLES, dtype=object)[rng.choice(4, len(who), p=ROLE_P)])
+        itype = np.array(POLICE_TYPES, dtype=object)[rng.choice(7, len(who), p=POLICE_P)]
+        role = np.array(ROLES, dtype=object)[rng.choice(4, len(who), p=ROLE_P)]
+        role[np.isin(itype, ["Missing person", "Concern for welfare"])] = "Subject"
+        self.add_police(who, core.rand_dates(rng, core.WINDOW_START, core.REF_DATE, len(who)), itype, role)
         # domestic abuse between partners
         h = np.flatnonzero((b.hh_head >= 0) & (b.hh_partner >= 0))
         h = h[rng.random(len(h)) < 0.02]
@@ -106,7 +107,7 @@ class Plans:
             self.add_csc_case(h, None, reason)
         # adult social care
         el = np.flatnonzero((age >= 65) & (b.role != RESIDENT))
-        el = el[rng.random(len(el)) < 0.05]
+        el = el[rng.random(len(el)) < 0.08]
         for p in el.tolist():
             self.add_asc(p, None, None)
         for p in care[rng.random(len(care)) < 0.6].tolist():

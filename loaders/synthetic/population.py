@@ -163,7 +163,7 @@ def _llpg(rng: np.random.Generator, need: dict[str, int], b: Borough) -> None:
                 rows.append(("", f"{num}{sfx}", "", name, "House", int(rng.choice([2, 3, 3, 3, 4, 4, 5]))))
                 made["House"] += 1
     nd = len(rows)
-    sao, pno, ptext, street, ptype, beds = (np.array(c, dtype=object) for c in zip(*rows))
+    sao, pno, ptext, street, ptype, beds = (np.array(c, dtype=object) for c in zip(*rows, strict=False))
     b.sao, b.pao_number, b.pao_text, b.street, b.ptype = sao, pno, ptext, street, ptype
     b.bedrooms = beds.astype(np.int64)
     b.uprn = np.array([f"{100023000000 + i * 7 + 1:012d}" for i in range(nd)], dtype=object)
@@ -341,7 +341,7 @@ def _names_and_links(rng: np.random.Generator, b: Borough) -> None:
     # ---- relationships
     kids = np.flatnonzero(role == CHILD)
     kh = hh[kids]
-    for c, h in zip(kids.tolist(), kh.tolist()):
+    for c, h in zip(kids.tolist(), kh.tolist(), strict=False):
         if head[h] >= 0:
             rels.append((int(head[h]), c, "PARENT_OF"))
         if partner[h] >= 0:
@@ -356,7 +356,7 @@ def _names_and_links(rng: np.random.Generator, b: Borough) -> None:
     ks, khs = kids[order], kh[order]
     starts = np.flatnonzero(np.r_[True, khs[1:] != khs[:-1]])
     ends = np.r_[starts[1:], len(ks)]
-    for s, e in zip(starts.tolist(), ends.tolist()):
+    for s, e in zip(starts.tolist(), ends.tolist(), strict=False):
         grp = ks[s:e].tolist()
         for i in range(len(grp)):
             for j in range(i + 1, len(grp)):

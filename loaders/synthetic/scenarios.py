@@ -66,7 +66,7 @@ class Planter:
         tens = self.pick((t == 0) & head_ok & co & stable & (age[hd] >= 25) & (age[hd] < 60))
         dests = self.pick(np.isin(t, [0, 1]) & head_ok & ~co, len(tens))
         shares = self.pick((t == 5) & (hsize >= 2) & ~co, len(tens))
-        for T_h, D_h, S_h in zip(tens, dests, shares):
+        for T_h, D_h, S_h in zip(tens, dests, shares, strict=False):
             p = int(head[T_h])
             T, D = int(b.hh_dwelling[T_h]), int(b.hh_dwelling[D_h])
             X = core.rand_dates(rng, np.datetime64("2019-01-01"), np.datetime64("2024-06-01"), 1)[0]
@@ -85,7 +85,7 @@ class Planter:
         # look-alike: a lodger declared properly on the tenancy
         tens = self.pick((t == 0) & head_ok & co & stable & (age[hd] >= 40) & (age[hd] < 70))
         shares = self.pick((t == 5) & (hsize >= 3), len(tens))
-        for T_h, S_h in zip(tens, shares):
+        for T_h, S_h in zip(tens, shares, strict=False):
             sm = [s for s in self.alive_members(S_h) if age[s] < age[head[T_h]]][:1]
             if not sm:
                 continue
@@ -122,7 +122,7 @@ class Planter:
         # overcrowding: swap a large family into a small flat
         big = (t == 2) & (hsize >= 5) & stable & (b.bedrooms[b.hh_dwelling] >= 3)
         small = (t == 0) & stable & (b.bedrooms[b.hh_dwelling] == 1) & head_ok
-        for H, S in zip(self.pick(big), self.pick(small)):
+        for H, S in zip(self.pick(big), self.pick(small), strict=False):
             dH, dS = int(b.hh_dwelling[H]), int(b.hh_dwelling[S])
             for h, dn in ((H, dS), (S, dH)):
                 for p in self.members[h]:
@@ -230,7 +230,7 @@ class Planter:
         fams = [h for h in self.pick((t == 2) & both & (nkids >= 1) & (b.sex[hd] == 0)) if h not in da_hh]
         singles = [s for s in rng.permutation(singles).tolist() if b.hh[head[s]] not in self.used][:len(fams)]
         victims = np.flatnonzero((b.sex == 1) & (age >= 20) & (age < 60) & al)
-        for h, sh in zip(fams, singles):
+        for h, sh in zip(fams, singles, strict=False):
             self.used.add(sh)
             s, f = int(head[sh]), int(head[h])
             b.first[s], b.last[s], b.birth_last[s], b.nickname[s] = b.first[f], b.last[f], b.last[f], b.nickname[f]
@@ -289,7 +289,7 @@ class Planter:
 # ---------------------------------------------------------------- rule-based truth
 def _hh_children_at(b, h_of_p: np.ndarray, when: np.ndarray, members: dict) -> list[list[int]]:
     out = []
-    for h, w in zip(h_of_p.tolist(), when.tolist()):
+    for h, w in zip(h_of_p.tolist(), when.tolist(), strict=False):
         out.append([q for q in members.get(h, []) if b.role[q] == CHILD and b.hh[q] == h
                     and b.dob[q] < w and core.age_at(b.dob[q:q + 1], w)[0] < 18])
     return out
@@ -306,7 +306,7 @@ def label(pl: Planter, plans, awards: pd.DataFrame, school_att: dict, ct_empty) 
         ps = last.index.to_numpy(np.int64)
         when = last.to_numpy("datetime64[D]")
         kids = _hh_children_at(b, b.hh[ps], when, members)
-        for p, w, ks in zip(ps.tolist(), when.tolist(), kids):
+        for p, w, ks in zip(ps.tolist(), when.tolist(), kids, strict=False):
             if ks and b.cur_from[p] <= w:
                 pl.row("safeguarding_da_child", 0, "", [p] + ks, [int(b.cur_d[p])],
                        ["police_contacts", "gp_registration", "school_census", "childrens_social_care"],
@@ -317,7 +317,7 @@ def label(pl: Planter, plans, awards: pd.DataFrame, school_att: dict, ct_empty) 
     fam = np.flatnonzero(np.bincount(b.hh[(b.role == CHILD) & (age < 18) & b.alive()], minlength=len(b.hh_type)))
     crit: dict[int, set] = {int(h): set() for h in fam.tolist()}
     r = pol[(pol.date >= recent)]
-    for p, it, ro in zip(r.p.tolist(), r.itype.tolist(), r.role.tolist()):
+    for p, it, ro in zip(r.p.tolist(), r.itype.tolist(), r.role.tolist(), strict=False):
         h = int(b.hh[p])
         if h in crit:
             if it == "Domestic abuse":
@@ -373,7 +373,7 @@ def label(pl: Planter, plans, awards: pd.DataFrame, school_att: dict, ct_empty) 
                        f"Care home: {int(m.sum())} calls from {len(callers)} different residents.")
     # multi-agency: >= 3 agencies involved at the same time
     iv: dict[int, list] = {}
-    for p, dte in zip(pol.p.tolist(), pol.date.tolist()):
+    for p, dte in zip(pol.p.tolist(), pol.date.tolist(), strict=False):
         iv.setdefault(int(b.hh[p]), []).append(("police_contacts", dte, dte + np.timedelta64(180, "D")))
     for c in plans.csc:
         iv.setdefault(int(c["hh"]), []).append(("childrens_social_care", c["referral"],
@@ -415,7 +415,7 @@ def label(pl: Planter, plans, awards: pd.DataFrame, school_att: dict, ct_empty) 
                f"{int(res[d])} residents in {int(b.bedrooms[d])} bedroom(s): at, not over, the threshold.")
     # genuinely empty dwellings with an exemption
     empty, lead = ct_empty
-    for d, L in list(zip(empty.tolist(), lead.tolist()))[:k]:
+    for d, L in list(zip(empty.tolist(), lead.tolist(), strict=False))[:k]:
         pl.row("empty_exemption_occupied", 1, "empty_exemption_occupied", [int(L)], [int(d)], ["council_tax"],
                "Exemption on a dwelling that is genuinely empty.")
     _ = (HEAD, PARTNER)

@@ -75,7 +75,7 @@ def council_tax(ctx: Ctx):
     care = b.ptype[dwell] == "Care home"
     keep = ~care
     lead, dwell, joint, counts = lead[keep], dwell[keep], joint[keep], counts[keep]
-    frm = b.cur_from[lead]
+    frm = np.where(b.declared_d[lead] == b.prev_d[lead], b.prev_from[lead], b.cur_from[lead])
     to = np.full(len(lead), core.NAT, dtype="datetime64[D]")
     spd = counts == 1
     spd = spd & (rng.random(len(lead)) < 0.92)
@@ -99,9 +99,17 @@ def council_tax(ctx: Ctx):
                 disreg[i] = info["type"]
                 disreg_name[i] = b.first[info["p"]] + " " + b.last[info["p"]]
     # closed accounts at previous dwellings (stale history), empty dwellings with landlord accounts
-    movers = lead[(b.prev_d[lead] >= 0)]
+    movers = lead[(b.prev_d[lead] >= 0) & (b.prev_d[lead] != b.declared_d[lead])]
     c_lead, c_dwell = movers, b.prev_d[movers]
     c_from, c_to = b.prev_from[movers], b.cur_from[movers]
+    # heads who died: account closed at death, or left open (estate never notified) in 30% of cases
+    dead = np.flatnonzero(~np.isnat(b.death) & (b.role == HEAD) & (b.declared_d >= 0)
+                          & (b.ptype[np.maximum(b.declared_d, 0)] != "Care home"))
+    d_to = np.where(rng.random(len(dead)) < 0.3, core.NAT, b.death[dead])
+    c_lead = np.concatenate([c_lead, dead])
+    c_dwell = np.concatenate([c_dwell, b.declared_d[dead]])
+    c_from = np.concatenate([c_from, b.cur_from[dead]])
+    c_to = np.concatenate([c_to, d_to])
     occupied = np.zeros(len(b.uprn), dtype=bool)
     occupied[dwell] = True
     occupied[b.cur_d[b.alive()]] = True
@@ -179,7 +187,7 @@ def housing_tenancy(ctx: Ctx):
     tenant = pp[first_idx][grp]
     lodgers = sc.get("lodgers", set())
     rel = np.empty(len(pp), dtype=object)
-    for i, (p, t) in enumerate(zip(pp.tolist(), tenant.tolist())):
+    for i, (p, t) in enumerate(zip(pp.tolist(), tenant.tolist(), strict=False)):
         if p == t:
             rel[i] = "Tenant"
         elif p in lodgers:
@@ -196,7 +204,7 @@ def housing_tenancy(ctx: Ctx):
             rel[i] = REL.get(int(b.role[p]), "Other")
     tref_n = grp + 1
     start = b.cur_from[tenant]
-    start = np.where(np.isin(pp, list(sc.get("declared_only", set()))), b.prev_from[pp], start)
+    start = np.where(b.declared_d[tenant] == b.prev_d[tenant], b.prev_from[tenant], start)
     x = Extract("housing_tenancy", rng, b, pp, dd, start, dict(rel=rel, tref=tref_n), stale_ok=False)
     first, _, last = nz.names(rng, b, x.pidx, x.cfg, x.tags)
     dob = nz.dobs(rng, b, x.pidx, x.cfg, x.tags)
@@ -206,7 +214,8 @@ def housing_tenancy(ctx: Ctx):
     tref = np.array([f"T{t:07d}" for t in x.cols["tref"].tolist()], dtype=object)
     seq: dict[str, int] = {}
     keys = np.empty(x.n, dtype=object)
-    for i, t in enumerate(tref.tolist()):
+    for i in np.lexsort((x.cols["rel"] != "Tenant", tref)).tolist():  # tenant is member -01
+        t = tref[i]
         seq[t] = seq.get(t, 0) + 1
         keys[i] = f"{t}-{seq[t]:02d}"
     uprn = np.concatenate([b.uprn, [""]]).astype(object)[x.d]
@@ -251,7 +260,7 @@ def electoral_register(ctx: Ctx):
     pc = nz.postcodes(rng, pc, x.cfg, x.tags)
     ward = np.concatenate([b.ward, ["Outside"]]).astype(object)[x.d]
     pd_code = np.array([f"AM{abs(hash_ward(w)) % 9 + 1}{'ABCD'[d % 4]}" for w, d in
-                        zip(ward.tolist(), x.d.tolist())], dtype=object)
+                        zip(ward.tolist(), x.d.tolist(), strict=False)], dtype=object)
     seq: dict[str, int] = {}
     keys = np.empty(x.n, dtype=object)
     for i in order.tolist():
@@ -350,7 +359,7 @@ def housing_benefit(ctx: Ctx):
     cand = np.unique(low.p.to_numpy(np.int64))
     cand = cand[b.alive()[cand] & (b.role[cand] != RESIDENT) & (b.role[cand] != PARTNER)]
     co = b.council_owned[b.declared_d[cand].clip(0)] & (b.declared_d[cand] >= 0)
-    take = np.where(co, 0.55, 0.15)
+    take = np.where(co, 0.6, 0.3)
     p = cand[rng.random(len(cand)) < take]
     partner = b.hh_partner[b.hh[p]]
     partner = np.where((partner >= 0) & (partner != p), partner, -1)
@@ -482,10 +491,10 @@ def school_census(ctx: Ctx):
     low = np.isin(x.pidx, list(plans.attendance_low))
     att[low] = rng.uniform(72, 88, int(low.sum())).round(1)
     excl = np.where(rng.random(x.n) < 0.01, 1, 0) + np.where(low & (rng.random(x.n) < 0.4), 1, 0)
-    ctx.school_att = dict(zip(x.pidx.tolist(), zip(att.tolist(), excl.tolist())))
+    ctx.school_att = dict(zip(x.pidx.tolist(), zip(att.tolist(), excl.tolist(), strict=False), strict=False))
     keys = x.keys("SC25-", 6, 1)
     upns = np.array([core.upn(873, SCHOOLS[s][0], int(y), int(p_) % 1000) for s, y, p_ in
-                     zip(sch.tolist(), (yr_start[x.src]).tolist(), x.pidx.tolist())], dtype=object)
+                     zip(sch.tolist(), (yr_start[x.src]).tolist(), x.pidx.tolist(), strict=False)], dtype=object)
     pref = np.where(b.nickname[x.pidx] != "", np.where(rng.random(x.n) < 0.15, b.nickname[x.pidx], ""), "")
     frame = {
         "pupil_record_id": keys, "upn": upns, "legal_surname": last, "legal_forename": first,
@@ -650,7 +659,7 @@ def police_contacts(ctx: Ctx):
     alias = np.full(x.n, "", dtype=object)
     alias[has_alias] = core.cat(b.nickname[x.pidx[has_alias]], " ", b.last[x.pidx[has_alias]])
     alias[has_alias] = [a.strip() if a.strip() != b_ else a for a, b_ in
-                        zip(alias[has_alias].tolist(), b.last[x.pidx[has_alias]].tolist())]
+                        zip(alias[has_alias].tolist(), b.last[x.pidx[has_alias]].tolist(), strict=False)]
     x.tags.add(has_alias, "alias")
     html = np.flatnonzero(has_alias)[: max(5, len(ALIASES))]
     for j, i in enumerate(html.tolist()):

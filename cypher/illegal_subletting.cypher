@@ -1,0 +1,53 @@
+// name: illegal_subletting
+// title: Possible illegal subletting
+// description: Council tenancies whose tenant is now registered at another address (GP, electoral
+// description: register, DWP...) after the tenancy began, while adults who are not family of the tenant
+// description: and not on the tenancy are registered at the tenancy. Declared lodgers are on the tenancy
+// description: and are not counted. The resident index's current address (golden record) must agree,
+// description: so a stale record at an old address does not count as a move.
+// category: detector
+// roles: fraud_investigator, analyst, ig_officer
+// mode: read
+// param: min_other_adults int = 1 | unrelated adults at the tenancy needed to flag it
+// param: limit int = 500 | most tenancies returned
+// example: residex query illegal_subletting -p min_other_adults=2
+WITH toString(toInteger(substring($today, 0, 4)) - 18) + substring($today, 4) AS adult_dob
+MATCH (t:Resident)-[c:CLAIMS]->(a:Address)
+WHERE c.claim_type = 'tenancy' AND c.source_system IN $access_sources AND a.council_owned = true
+  AND (c.to_date IS NULL OR c.to_date >= $today)
+MATCH (t)-[e:LIVES_AT]->(b:Address)
+WHERE e.current AND b.uprn <> a.uprn AND coalesce(t.uprn, b.uprn) = b.uprn AND e.source_system IN $access_sources
+  AND NOT e.source_system IN ['housing_tenancy', 'council_tax']
+  AND e.from_date >= coalesce(c.from_date, '0000')
+WITH adult_dob, t, c, a, collect(DISTINCT b) AS elsewhere,
+     collect({source_system: e.source_system, record_id: e.record_id, date: e.from_date,
+              fact: 'tenant registered at ' + (CASE WHEN $access_personal THEN b.address_text ELSE 'another address in ' + coalesce(b.ward, 'an unknown ward') END)
+                    + ' from ' + coalesce(e.from_date, 'an unknown date')}) AS moved_ev
+MATCH (o:Resident)-[l:LIVES_AT]->(a)
+WHERE o <> t AND l.current AND coalesce(o.uprn, a.uprn) = a.uprn AND l.source_system IN $access_sources
+  AND NOT l.source_system IN ['housing_tenancy', 'council_tax']
+  AND coalesce(o.dob, '0000-00-00') <= adult_dob
+  AND NOT (o)-[:PARENT_OF|PARTNER_OF|SIBLING_OF]-(t)
+  AND NOT (o)-[:LIVES_AT {source_system: 'housing_tenancy'}]->(a)
+  AND NOT (o)-[:CLAIMS {claim_type: 'council_tax_liability'}]->(a)
+WITH t, c, a, elsewhere, moved_ev, o,
+     collect({source_system: l.source_system, record_id: l.record_id, date: l.from_date,
+              fact: (CASE WHEN $access_personal THEN o.full_name ELSE o.pseudonym END)
+                    + ' (not family, not on the tenancy) registered at the tenancy from '
+                    + coalesce(l.from_date, 'an unknown date')}) AS o_ev
+WITH t, c, a, elsewhere, moved_ev, collect(o.resident_id) AS others, collect(o_ev) AS o_evs
+WHERE size(others) >= $min_other_adults
+WITH t, c, a, elsewhere, moved_ev, others, reduce(acc = [], x IN o_evs | acc + x) AS other_ev,
+     reduce(m = '9999', x IN moved_ev | CASE WHEN x.date < m THEN x.date ELSE m END) AS moved_from
+RETURN t.resident_id AS resident_id, a.uprn AS uprn,
+       CASE WHEN $access_personal THEN t.full_name ELSE t.pseudonym END AS tenant,
+       CASE WHEN $access_personal THEN a.address_text ELSE a.ward END AS address, a.ward AS ward,
+       c.from_date AS tenancy_from, moved_from, size(others) AS other_adults, others AS other_resident_ids,
+       [b IN elsewhere | b.uprn] AS elsewhere_uprns,
+       'Council tenant registered at ' + toString(size(elsewhere)) + ' other address(es) from ' + moved_from
+         + ' while ' + toString(size(others)) + ' adult(s) who are neither family nor on the tenancy are registered '
+         + 'at the tenancy.' AS reason,
+       [{source_system: c.source_system, record_id: c.record_id, date: c.from_date,
+         fact: 'council tenancy held since ' + coalesce(c.from_date, 'an unknown date')}] + moved_ev + other_ev AS evidence
+ORDER BY other_adults DESC, resident_id
+LIMIT $limit

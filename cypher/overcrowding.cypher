@@ -1,0 +1,31 @@
+// name: overcrowding
+// title: Overcrowded dwellings
+// description: Dwellings (houses, flats and HMOs; care homes excluded) where more people are registered
+// description: than the bedroom standard allows: residents > factor x bedrooms. Each resident counted has
+// description: a current registration at the dwelling in a source the session may see.
+// category: detector
+// roles: analyst, social_worker, ig_officer
+// mode: read
+// param: factor float = 2.0 | flag when residents exceed this many per bedroom
+// param: limit int = 500 | most dwellings returned (the most crowded first)
+// example: residex query overcrowding -p factor=2
+MATCH (h:Household)-[:OCCUPIES]->(a:Address)
+WHERE a.bedrooms > 0 AND coalesce(a.property_type, '') <> 'Care home' AND h.size > $factor * a.bedrooms
+MATCH (m:Resident)-[:MEMBER_OF]->(h)
+MATCH (m)-[l:LIVES_AT]->(a)
+WHERE l.current AND l.source_system IN $access_sources
+WITH a, m, collect({source_system: l.source_system, record_id: l.record_id, date: l.from_date,
+                    fact: (CASE WHEN $access_personal THEN m.full_name ELSE m.pseudonym END)
+                          + ' registered at the dwelling'}) AS ev
+WITH a, count(m) AS residents, collect(m.resident_id) AS resident_ids, collect(ev) AS evs
+WHERE residents > $factor * a.bedrooms
+WITH a, residents, resident_ids, reduce(acc = [], e IN evs | acc + e) AS evidence
+RETURN a.uprn AS uprn, resident_ids[0] AS resident_id,
+       CASE WHEN $access_personal THEN a.address_text ELSE a.ward END AS address, a.ward AS ward,
+       a.property_type AS property_type, a.bedrooms AS bedrooms, residents, resident_ids,
+       toString(residents) + ' people are registered at this ' + toLower(coalesce(a.property_type, 'dwelling'))
+         + ' with ' + toString(a.bedrooms) + ' bedroom(s); the standard used allows at most '
+         + toString(toInteger(floor($factor * a.bedrooms))) + '.' AS reason,
+       evidence
+ORDER BY residents DESC, uprn
+LIMIT $limit

@@ -1,0 +1,44 @@
+// name: spd_other_adults
+// title: Single-person discount with other adults registered
+// description: Open council tax single-person discounts (SPD) on dwellings where other adults are
+// description: currently registered (GP, electoral register, DWP, housing...). Adults disregarded for
+// description: council tax (student, carer, severely mentally impaired) declared on the same account are
+// description: allowed for: the account is flagged only when the other adults outnumber the disregards.
+// category: detector
+// roles: fraud_investigator, analyst, ig_officer
+// mode: read
+// param: limit int = 500 | most accounts returned
+// example: residex query spd_other_adults
+WITH toString(toInteger(substring($today, 0, 4)) - 18) + substring($today, 4) AS adult_dob
+MATCH (c:Resident)-[d:CLAIMS]->(a:Address)
+WHERE d.claim_type = 'single_person_discount' AND d.source_system IN $access_sources
+  AND (d.to_date IS NULL OR d.to_date >= $today)
+OPTIONAL MATCH (c)-[g:CLAIMS]->(a)
+WHERE g.claim_type IN ['Student', 'Carer', 'SMI'] AND g.source_system = d.source_system
+  AND g.record_id = d.record_id
+WITH adult_dob, c, d, a, collect(DISTINCT g.claim_type) AS disregard_types, count(DISTINCT g) AS disregards
+MATCH (o:Resident)-[l:LIVES_AT]->(a)
+WHERE o <> c AND l.current AND l.source_system IN $access_sources AND coalesce(o.uprn, a.uprn) = a.uprn
+  AND coalesce(o.dob, '0000-00-00') <= adult_dob AND coalesce(o.deceased, false) = false
+  AND coalesce(l.to_date, '9999-12-31') >= coalesce(d.from_date, '0000')
+WITH c, d, a, disregard_types, disregards, o,
+     collect({source_system: l.source_system, record_id: l.record_id, date: l.from_date,
+              fact: (CASE WHEN $access_personal THEN o.full_name ELSE o.pseudonym END)
+                    + ' (adult) registered at the dwelling from ' + coalesce(l.from_date, 'an unknown date')}) AS o_ev
+WITH c, d, a, disregard_types, disregards, collect(o.resident_id) AS others, collect(o_ev) AS o_evs
+WHERE size(others) > disregards
+RETURN c.resident_id AS resident_id, a.uprn AS uprn,
+       CASE WHEN $access_personal THEN c.full_name ELSE c.pseudonym END AS claimant,
+       CASE WHEN $access_personal THEN a.address_text ELSE a.ward END AS address, a.ward AS ward,
+       d.record_id AS account, d.from_date AS discount_from, size(others) AS other_adults,
+       disregards, others AS other_resident_ids,
+       'Single-person discount open since ' + coalesce(d.from_date, 'an unknown date') + ' but '
+         + toString(size(others)) + ' other adult(s) are registered at the dwelling'
+         + CASE WHEN disregards > 0 THEN ' and only ' + toString(disregards) + ' disregard(s) ('
+                + reduce(s = '', x IN disregard_types | s + CASE WHEN s = '' THEN '' ELSE ', ' END + x)
+                + ') are declared' ELSE ' and none is declared as disregarded' END + '.' AS reason,
+       [{source_system: d.source_system, record_id: d.record_id, date: d.from_date,
+         fact: 'single-person discount claimed from ' + coalesce(d.from_date, 'an unknown date')}]
+         + reduce(acc = [], x IN o_evs | acc + x) AS evidence
+ORDER BY other_adults DESC, resident_id
+LIMIT $limit

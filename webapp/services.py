@@ -1,0 +1,384 @@
+"""The web app's only way to the graph: it runs saved queries (graph/library) for the session.
+
+Views call these functions and never hold Cypher. Every query gets the session's access context, so
+the filtering by source system and personal detail happens in the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app, g
+
+from graph.library import QueryLibrary, QueryResult, SavedQuery, run_saved
+from graph.search_keys import fold, phonetic
+from webapp import policy
+from webapp.graphstore import get_store
+
+UNCERTAIN_BELOW = 0.9  # a link whose match probability is under this is "uncertain" in the views
+EXPANDABLE = {"Resident": ("app_expand_resident", "resident_id"), "Address": ("app_expand_address", "uprn"),
+              "Household": ("app_expand_household", "household_id")}
+GOLDEN_FIELDS = ("first_name", "last_name", "dob", "sex", "postcode", "uprn", "nhs_number", "ni_number")
+_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})$")
+_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+
+
+class NotFound(LookupError):
+    """Nothing the session may see has that key (absent and hidden look the same, by design)."""
+
+
+class BadInput(ValueError):
+    """A search or form value cannot be read; the message is fit for the user."""
+
+
+def library() -> QueryLibrary:
+    return current_app.extensions["residex_library"]
+
+
+def run(name: str, params: dict[str, Any] | None = None) -> QueryResult:
+    """Run one saved query as the current session (role check, typed params, access params)."""
+    return run_saved(get_store(), library().get(name), params or {}, g.access,
+                     timeout=current_app.config["QUERY_TIMEOUT_S"])
+
+
+def run_query(query: SavedQuery, raw: dict[str, Any]) -> QueryResult:
+    return run_saved(get_store(), query, raw, g.access, timeout=current_app.config["QUERY_TIMEOUT_S"])
+
+
+# -- search -------------------------------------------------------------------------------------------
+def normalise_postcode(text: str) -> str | None:
+    t = " ".join(text.upper().split())
+    m = _POSTCODE.match(t.replace(" ", "")) or _POSTCODE.match(t)
+    if not m:
+        return None
+    return f"{m.group(1)} {m.group(2)}"
+
+
+def parse_dob(text: str) -> dt.date | None:
+    text = text.strip()
+    if not text:
+        return None
+    m = _DMY.match(text)
+    try:
+        if m:
+            return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise BadInput(f"{text!r} is not a date (use 31/12/1980 or 1980-12-31)") from None
+
+
+def split_name(text: str) -> tuple[str, str]:
+    """(forename, surname) from "Forename Surname" or "Surname, Forename"; one word is a surname."""
+    text = " ".join(text.split())
+    if "," in text:
+        last, _, first = text.partition(",")
+        return first.strip(), last.strip()
+    parts = text.split(" ")
+    if len(parts) == 1:
+        return "", parts[0]
+    return parts[0], " ".join(parts[1:])
+
+
+@dataclass
+class SearchResult:
+    rows: list[dict[str, Any]]
+    criteria: dict[str, Any]
+
+
+def search(name: str = "", dob: str = "", postcode: str = "", source_id: str = "") -> SearchResult:
+    if source_id.strip():
+        criteria = {"source_id": source_id.strip()}
+        return SearchResult(run("app_search_record", {"record_id": source_id.strip()}).rows, criteria)
+    first, last = split_name(name)
+    params: dict[str, Any] = {}
+    criteria: dict[str, Any] = {}
+    if last:
+        if not phonetic(last):
+            raise BadInput(f"{name!r} has no letters to search by")
+        params["last_key"] = phonetic(last)
+        criteria["surname"] = last
+    if first:
+        params["first_key"] = phonetic(first)
+        params["first_initial"] = fold(first)[:1] or None
+        criteria["forename"] = first
+    d = parse_dob(dob)
+    if d:
+        params["dob"] = d
+        criteria["dob"] = d.isoformat()
+    if postcode.strip():
+        pc = normalise_postcode(postcode)
+        if pc is None:
+            raise BadInput(f"{postcode!r} is not a UK postcode")
+        params["postcode"] = pc
+        criteria["postcode"] = pc
+    if not params:
+        raise BadInput("give a name, a date of birth, a postcode or a source record ID")
+    return SearchResult(run("app_search", params).rows, criteria)
+
+
+# -- resident page --------------------------------------------------------------------------------------
+@dataclass
+class ProvenanceItem:
+    field: str
+    value: Any
+    sources: list[dict[str, Any]]
+    rule: str = ""
+
+
+@dataclass
+class ResidentPage:
+    resident: dict[str, Any]
+    provenance: list[ProvenanceItem]
+    records: list[dict[str, Any]]
+    addresses: list[dict[str, Any]]
+    household: dict[str, Any] | None
+    claims: list[dict[str, Any]]
+    explanations: list[Any]
+    explanations_available: bool
+    uncertain_below: float = UNCERTAIN_BELOW
+
+    def resident_ids(self) -> list[str]:
+        ids = [self.resident["resident_id"]]
+        if self.household:
+            ids += [m["resident_id"] for m in self.household["members"] if m.get("resident_id")]
+        return ids
+
+
+def resident_page(resident_id: str) -> ResidentPage:
+    rows = run("app_resident", {"resident_id": resident_id}).rows
+    if not rows:
+        raise NotFound(resident_id)
+    res = rows[0]
+    records = run("app_resident_records", {"resident_id": resident_id}).rows
+    households = run("app_resident_household", {"resident_id": resident_id}).rows
+    household = households[0] if households else None
+    if household:
+        household["members"] = sorted((m for m in household["members"] if m.get("resident_id")),
+                                      key=lambda m: (m.get("dob") or dt.date.min))
+    expl = current_app.extensions["residex_explanations"]
+    return ResidentPage(
+        resident=res, provenance=_provenance(res, records), records=records,
+        addresses=run("app_resident_addresses", {"resident_id": resident_id}).rows, household=household,
+        claims=run("app_resident_claims", {"resident_id": resident_id}).rows,
+        explanations=expl.for_resident(resident_id, g.access.sources), explanations_available=expl.available)
+
+
+def _provenance(res: dict[str, Any], records: list[dict[str, Any]]) -> list[ProvenanceItem]:
+    """The source of each shown value: the golden record's provenance when every source is visible,
+    otherwise the visible source records that carry the same value (never a hidden one)."""
+    prov: dict[str, Any] = {}
+    if res.get("provenance"):
+        try:
+            prov = json.loads(res["provenance"]) if isinstance(res["provenance"], str) else dict(res["provenance"])
+        except ValueError:
+            prov = {}
+    out = []
+    for f in GOLDEN_FIELDS:
+        value = res.get(f)
+        if value in (None, ""):
+            continue
+        p = prov.get(f) if isinstance(prov.get(f), dict) else None
+        if p:
+            out.append(ProvenanceItem(f, value, [{"source_system": p.get("source_system"),
+                                                  "record_id": p.get("record_id"), "date": p.get("date")}],
+                                      str(p.get("rule") or "")))
+            continue
+        same = [{"source_system": r["source_system"], "record_id": r["record_id"], "date": r.get("record_date")}
+                for r in records if r.get(f) not in (None, "") and str(r.get(f)).lower() == str(value).lower()]
+        out.append(ProvenanceItem(f, value, same, "agrees with these visible records" if same else ""))
+    return out
+
+
+# -- network --------------------------------------------------------------------------------------------
+@dataclass
+class GraphData:
+    """Nodes and edges as plain dicts (kind, key, props), ready for webapp/network.py to style."""
+
+    centre: str
+    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    edges: dict[str, dict[str, Any]] = field(default_factory=dict)
+    capped: list[dict[str, Any]] = field(default_factory=list)
+    truncated: bool = False
+
+    def resident_ids(self) -> list[str]:
+        return [n["key"] for n in self.nodes.values() if n["kind"] == "Resident"]
+
+
+def node_id(kind: str, key: Any) -> str:
+    return f"{kind}:{key}"
+
+
+def parse_node_id(text: str) -> tuple[str, str]:
+    kind, sep, key = (text or "").partition(":")
+    if not sep or kind not in EXPANDABLE or not key:
+        raise BadInput(f"{text!r} is not a node that can be expanded (Resident:, Address: or Household:)")
+    return kind, key
+
+
+def _expand_into(data: GraphData, kind: str, key: str, cap: int) -> list[tuple[str, str]]:
+    """Add one node's neighbours; returns newly added expandable neighbours (none past a supernode)."""
+    qname, pname = EXPANDABLE[kind]
+    kinds = list(policy.node_kinds(g.access.role))
+    if kind not in kinds:
+        return []
+    src = node_id(kind, key)
+    parts = run(qname, {pname: key, "kinds": kinds, "cap": cap}).rows
+    added: list[tuple[str, str]] = []
+    capped = False
+    for part in parts:
+        if part["total"] > cap:
+            capped = True
+            data.capped.append({"node": src, "label": data.nodes.get(src, {}).get("props", {}).get("name")
+                                or data.nodes.get(src, {}).get("props", {}).get("address_text") or key,
+                                "kind": kind, "link": part["part"], "total": part["total"], "shown": cap})
+        for item in part["items"]:
+            other = item["node"]
+            okind = other.pop("label")
+            okey = other.pop("key")
+            if okind not in kinds or okey is None:
+                continue
+            oid = node_id(okind, okey)
+            if oid not in data.nodes:
+                data.nodes[oid] = {"id": oid, "kind": okind, "key": okey, "props": other}
+                if okind in EXPANDABLE:
+                    added.append((okind, okey))
+            rel = item["rel"]
+            out = rel.pop("out")
+            a, b = (src, oid) if out else (oid, src)
+            eid = "|".join(str(x) for x in (rel["type"], a, b, rel.get("source_system") or "",
+                                              rel.get("record_id") or "", rel.get("claim_type") or ""))
+            data.edges.setdefault(eid, {"id": eid, "from": a, "to": b, "type": rel.pop("type"), "props": rel})
+    if capped:
+        data.nodes[src]["capped"] = True
+        return []
+    return added
+
+
+def ego_network(kind: str, key: str, depth: int = 2, cap: int = 25, max_nodes: int = 250) -> GraphData:
+    """The neighbourhood of a node to ``depth`` steps, breadth first, not walking through supernodes."""
+    if kind not in EXPANDABLE:
+        raise BadInput(f"cannot centre a network on a {kind}")
+    data = GraphData(centre=node_id(kind, key))
+    if kind == "Resident":
+        rows = run("app_people", {"resident_ids": [key]}).rows
+        if not rows:
+            raise NotFound(key)
+        r = rows[0]
+        data.nodes[data.centre] = {"id": data.centre, "kind": "Resident", "key": key,
+                                   "props": {"name": r["name"], "dob": r["dob"], "deceased": r["deceased"]}}
+    else:
+        data.nodes[data.centre] = {"id": data.centre, "kind": kind, "key": key, "props": {}}
+    frontier, seen = [(kind, key)], set()
+    for _ in range(max(1, min(int(depth), 3))):
+        nxt: list[tuple[str, str]] = []
+        for k, v in frontier:
+            if (k, v) in seen:
+                continue
+            seen.add((k, v))
+            nxt += _expand_into(data, k, v, cap)
+            if len(data.nodes) >= max_nodes:
+                data.truncated = True
+                return data
+        frontier = nxt
+    if kind != "Resident" and len(data.nodes) == 1 and not data.edges:
+        raise NotFound(key)
+    return data
+
+
+def expand(text: str, cap: int = 25) -> GraphData:
+    kind, key = parse_node_id(text)
+    data = GraphData(centre=node_id(kind, key))
+    data.nodes[data.centre] = {"id": data.centre, "kind": kind, "key": key, "props": {}}
+    _expand_into(data, kind, key, cap)
+    return data
+
+
+# -- family and timeline -------------------------------------------------------------------------------
+@dataclass
+class Family:
+    centre: str
+    people: dict[str, dict[str, Any]]
+    links: list[dict[str, Any]]
+
+    def households(self) -> dict[str, list[dict[str, Any]]]:
+        by: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for p in self.people.values():
+            by[p.get("household_id") or ""].append(p)
+        return dict(sorted(by.items()))
+
+
+def family(resident_id: str) -> Family:
+    people = {r["resident_id"]: r for r in run("app_people", {"resident_ids": [resident_id]}).rows}
+    if resident_id not in people:
+        raise NotFound(resident_id)
+    links = run("app_family", {"resident_id": resident_id}).rows
+    ids = sorted({x for link in links for x in (link["from_id"], link["to_id"])} - set(people))
+    if ids:
+        people.update({r["resident_id"]: r for r in run("app_people", {"resident_ids": ids}).rows})
+    return Family(resident_id, people, [lk for lk in links if lk["from_id"] in people and lk["to_id"] in people])
+
+
+def family_graph(fam: Family) -> GraphData:
+    data = GraphData(centre=node_id("Resident", fam.centre))
+    for rid, p in fam.people.items():
+        data.nodes[node_id("Resident", rid)] = {"id": node_id("Resident", rid), "kind": "Resident", "key": rid,
+                                                "props": {"name": p["name"], "dob": p["dob"],
+                                                          "deceased": p["deceased"],
+                                                          "household": p.get("household_id")}}
+    for lk in fam.links:
+        a, b = node_id("Resident", lk["from_id"]), node_id("Resident", lk["to_id"])
+        eid = f"{lk['type']}|{a}|{b}|{lk['source_system']}|{lk['record_id']}"
+        data.edges[eid] = {"id": eid, "from": a, "to": b, "type": lk["type"],
+                           "props": {"source_system": lk["source_system"], "record_id": lk["record_id"]}}
+    return data
+
+
+@dataclass
+class Timeline:
+    since: dt.date
+    until: dt.date
+    people: dict[str, str]
+    lanes: dict[str, list[dict[str, Any]]]
+
+    def position(self, day: dt.date) -> float:
+        """Percent across the timeline, for placing a marker."""
+        span = (self.until - self.since).days or 1
+        return round(100.0 * max(0, min(span, (day - self.since).days)) / span, 2)
+
+    def years(self) -> list[tuple[int, float]]:
+        return [(y, self.position(dt.date(y, 1, 1))) for y in range(self.since.year + 1, self.until.year + 1)]
+
+    def count(self) -> int:
+        return sum(len(v) for v in self.lanes.values())
+
+
+def timeline(resident_id: str, with_family: bool = False, years: int = 10) -> Timeline:
+    people = {r["resident_id"]: r["name"] for r in run("app_people", {"resident_ids": [resident_id]}).rows}
+    if resident_id not in people:
+        raise NotFound(resident_id)
+    if with_family:
+        fam = family(resident_id)
+        people = {rid: p["name"] for rid, p in fam.people.items()}
+    today = g.access.today
+    since = today.replace(year=today.year - years) if not (today.month == 2 and today.day == 29) \
+        else dt.date(today.year - years, 2, 28)
+    rows = run("app_contacts", {"resident_ids": sorted(people), "since": since}).rows
+    lanes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        lanes[r["agency"] or r["source_system"]].append(r)
+    return Timeline(since, today, people, dict(sorted(lanes.items())))
+
+
+# -- aggregates ----------------------------------------------------------------------------------------
+def stats() -> dict[str, list[dict[str, Any]]]:
+    by: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in run("app_stats").rows:
+        by[r["measure"]].append(r)
+    for rows in by.values():
+        rows.sort(key=lambda r: (str(r["key"]), str(r["sub"])))
+    return dict(by)
