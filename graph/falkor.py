@@ -8,6 +8,10 @@ for uniqueness, integer node ids, and undirected shortest paths by iterative dee
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import math
+import re
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path as FsPath
@@ -16,7 +20,10 @@ from typing import Any
 from graph.errors import ConnectionFailed, QueryTimeout, ReadOnlyViolation, StoreError
 from graph.store import DEFAULT_TIMEOUT_S, GraphStore, IndexSpec, Row, check_identifier
 from graph.types import Node, Path, Relationship
-from graph.values import from_stored, to_param
+from graph.values import from_stored
+
+_json_str = json.JSONEncoder(ensure_ascii=False).encode
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 DB_FILE = "residex.rdb"
 
@@ -45,7 +52,7 @@ class FalkorStore(GraphStore):
         ms = int((timeout or self.timeout) * 1000)
         run = self._graph.ro_query if read_only else self._graph.query
         try:
-            result = run(query, to_param(dict(params or {})), timeout=ms)
+            result = run(params_header(params) + query, None, timeout=ms)
         except Exception as e:  # noqa: BLE001 - the client raises redis ResponseError for engine errors
             msg = str(e)
             if read_only and "read-only" in msg.lower():
@@ -135,6 +142,55 @@ class FalkorStore(GraphStore):
         db, self._db = getattr(self, "_db", None), None
         if db is not None:
             db.close()
+
+
+def params_header(params: Mapping[str, Any] | None) -> str:
+    """``CYPHER k=v ...`` prefix that FalkorDB parses its parameters from.
+
+    Our own encoder rather than the client's: one pass that also turns dates into ISO strings, about
+    three times faster, which matters when a load sends millions of rows. Strings are JSON-quoted
+    (FalkorDB reads the same escapes); control characters FalkorDB would keep literally are dropped.
+    """
+    if not params:
+        return ""
+    return "CYPHER " + " ".join(f"{_key(k)}={_encode(v)}" for k, v in params.items()) + " "
+
+
+def _key(k: Any) -> str:
+    return "`" + str(k).replace("`", "``") + "`"
+
+
+def _encode(v: Any) -> str:
+    t = type(v)
+    if t is str:
+        return _json_str(_CONTROL.sub("", v) if _CONTROL.search(v) else v)
+    if t is dict:
+        return "{" + ",".join([f"{_key(k)}:{_encode(x)}" for k, x in v.items()]) + "}"
+    if t is list or t is tuple:
+        return "[" + ",".join([_encode(x) for x in v]) + "]"
+    if v is None:
+        return "null"
+    if t is bool:
+        return "true" if v else "false"
+    if t is int:
+        return str(v)
+    if t is float:
+        return repr(v) if math.isfinite(v) else "null"
+    if isinstance(v, dt.datetime):
+        return '"' + v.isoformat(timespec="seconds") + '"'
+    if isinstance(v, dt.date):
+        return '"' + v.isoformat() + '"'
+    if isinstance(v, Mapping):
+        return _encode(dict(v))
+    if isinstance(v, (set, frozenset)):
+        return _encode(sorted(v))
+    if isinstance(v, str):
+        return _encode(str(v))
+    if isinstance(v, (int, float)):
+        return _encode(float(v) if isinstance(v, float) else int(v))
+    if hasattr(v, "item"):  # numpy scalars
+        return _encode(v.item())
+    raise TypeError(f"cannot send a {t.__name__} to FalkorDB as a query parameter")
 
 
 def _convert(value: Any) -> Any:

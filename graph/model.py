@@ -159,3 +159,23 @@ def load_model(path: Path = MODEL_FILE) -> GraphModel:
     except (OSError, yaml.YAMLError) as e:
         raise ModelError(f"{path}: cannot read the graph model: {e}") from None
     return parse_model(raw, str(path))
+
+
+def model_markdown(model: GraphModel | None = None) -> str:
+    """The model as Markdown tables (docs/graph-model.md embeds this; regenerate after editing the YAML)."""
+    m = model or load_model()
+    out = ["## Nodes", "", "| label | key | properties (personal ones in *italics*) | what it is |", "|---|---|---|---|"]
+    for k in m.nodes.values():
+        props = ", ".join(f"*{p.name}*" if p.personal else p.name for p in k.properties.values())
+        out.append(f"| `{k.label}` | `{k.key}` | {props} | {k.description} |")
+    out += ["", "## Relationships", "", "| type | from | to | properties | merge key | what it is |",
+            "|---|---|---|---|---|---|"]
+    for r in m.relationships.values():
+        props = ", ".join(r.properties) or "-"
+        key = ", ".join(r.key) if r.key else ("source_system, record_id" if r.source else "endpoints")
+        out.append(f"| `{r.type}` | `{r.start}` | `{r.end}` | {props} | {key} | {r.description} |")
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(model_markdown())

@@ -74,7 +74,8 @@ def load_llpg(con: duckdb.DuckDBPyConnection, path: Path) -> int:
         UNION ALL
         SELECT _row, 'bedrooms', 'not an integer' FROM llpg_raw
         WHERE nullif(trim(bedrooms), '') IS NOT NULL AND try_cast(trim(bedrooms) AS INTEGER) IS NULL
-        ORDER BY 1 LIMIT 1""").fetchone()
+        ORDER BY 1 LIMIT 1""").fetchall()
+    bad = bad[0] if bad else None
     if bad:
         raise SourceError(path.name, bad[2], row=int(bad[0]), field=bad[1])
     register(con)
@@ -102,7 +103,7 @@ def load_llpg(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     # towns the gazetteer covers: an address naming another town is outside the area
     con.execute("""CREATE OR REPLACE TABLE llpg_towns AS
                    SELECT DISTINCT upper(town) AS town FROM llpg WHERE town IS NOT NULL""")
-    return int(con.execute("SELECT count(*) FROM llpg").fetchone()[0])
+    return int(con.execute("SELECT count(*) FROM llpg").fetchall()[0][0])
 
 
 def match(con: duckdb.DuckDBPyConnection, input_table: str, out_table: str = "addr_match") -> None:
@@ -171,34 +172,40 @@ def match(con: duckdb.DuckDBPyConnection, input_table: str, out_table: str = "ad
             SELECT c.aid, min(c.uprn) AS uprn, count(*) AS n FROM _am_cand c
             WHERE c.l_flat IS NULL AND c.property_type IN ({whole}) GROUP BY c.aid
         )
-        SELECT a.aid,
-               CASE WHEN out_area THEN NULL
-                    WHEN win.n_top = 1 THEN win.uprn
-                    WHEN coalesce(s.n_flat, 0) = 0 AND a.flat IS NOT NULL AND s.n_cand = whole.n AND whole.n = 1
-                         THEN whole.uprn END AS uprn,
-               CASE WHEN out_area THEN NULL
-                    WHEN win.n_top = 1 THEN concat_ws('+', CASE WHEN a.number IS NULL THEN 'building' ELSE 'number_street' END,
-                        CASE WHEN win.street_exact THEN NULL ELSE 'fuzzy_street' END,
-                        CASE s.top WHEN 3 THEN 'postcode' WHEN 2 THEN 'postcode_typo' WHEN 1 THEN 'sector'
-                                   ELSE CASE WHEN a.pc IS NULL THEN 'no_postcode' ELSE 'postcode_differs' END END)
-                    WHEN coalesce(s.n_flat, 0) = 0 AND a.flat IS NOT NULL AND s.n_cand = whole.n AND whole.n = 1
-                         THEN 'room_in_building' END AS method,
-               CASE WHEN a.address_text IS NULL OR trim(a.address_text) = '' THEN 'no_address'
-                    WHEN out_area THEN 'outside_area'
-                    WHEN win.n_top = 1 THEN 'matched'
-                    WHEN coalesce(s.n_flat, 0) = 0 AND a.flat IS NOT NULL AND s.n_cand = whole.n AND whole.n = 1
-                         THEN 'matched'
-                    WHEN s.aid IS NULL THEN 'no_candidate'
-                    WHEN win.n_top > 1 THEN 'ambiguous'
-                    WHEN a.flat IS NULL AND s.any_flats THEN 'flat_missing'
-                    ELSE 'flat_not_found' END AS reason
-        FROM (SELECT *, (foreign_town AND coalesce((SELECT max(pc_score) FROM _am_cand c WHERE c.aid = x.aid), 0) < 3)
-                        OR (pc IS NOT NULL AND outward NOT IN (SELECT DISTINCT outward FROM llpg_keys
-                                                               WHERE outward IS NOT NULL)
-                            AND coalesce((SELECT max(pc_score) FROM _am_cand c WHERE c.aid = x.aid), 0) < 2)
-                        AS out_area
-              FROM _am_addr x) a
-        LEFT JOIN s USING (aid) LEFT JOIN win USING (aid) LEFT JOIN whole USING (aid)
+        , v AS (
+            SELECT a.aid, a.flat, a.number, a.pc, s.top, win.uprn AS win_uprn, win.street_exact,
+                   whole.uprn AS whole_uprn,
+                   CASE WHEN a.address_text IS NULL OR trim(a.address_text) = '' THEN 'no_address'
+                        WHEN a.out_area THEN 'outside_area'
+                        WHEN s.aid IS NULL THEN 'no_candidate'
+                        -- the postcode points at another building with this number and street
+                        WHEN win.n_top = 1 AND a.pc IS NOT NULL AND s.top < s.top_any
+                             THEN CASE WHEN a.flat IS NULL THEN 'flat_missing' ELSE 'flat_not_found' END
+                        -- no postcode evidence: a house number could also be a building of flats
+                        WHEN win.n_top = 1 AND s.top = 0 AND a.flat IS NULL AND s.any_flats THEN 'ambiguous'
+                        WHEN win.n_top = 1 THEN 'matched'
+                        WHEN win.n_top > 1 THEN 'ambiguous'
+                        WHEN coalesce(s.n_flat, 0) = 0 AND a.flat IS NOT NULL AND s.n_cand = whole.n AND whole.n = 1
+                             THEN 'matched_room'
+                        WHEN a.flat IS NULL AND s.any_flats THEN 'flat_missing'
+                        ELSE 'flat_not_found' END AS verdict
+            FROM (SELECT *, (foreign_town AND coalesce((SELECT max(pc_score) FROM _am_cand c WHERE c.aid = x.aid), 0) < 3)
+                            OR (pc IS NOT NULL AND outward NOT IN (SELECT DISTINCT outward FROM llpg_keys
+                                                                   WHERE outward IS NOT NULL)
+                                AND coalesce((SELECT max(pc_score) FROM _am_cand c WHERE c.aid = x.aid), 0) < 2)
+                            AS out_area
+                  FROM _am_addr x) a
+            LEFT JOIN s USING (aid) LEFT JOIN win USING (aid) LEFT JOIN whole USING (aid)
+        )
+        SELECT aid,
+               CASE verdict WHEN 'matched' THEN win_uprn WHEN 'matched_room' THEN whole_uprn END AS uprn,
+               CASE verdict WHEN 'matched_room' THEN 'room_in_building'
+                    WHEN 'matched' THEN concat_ws('+', CASE WHEN number IS NULL THEN 'building' ELSE 'number_street' END,
+                        CASE WHEN street_exact THEN NULL ELSE 'fuzzy_street' END,
+                        CASE top WHEN 3 THEN 'postcode' WHEN 2 THEN 'postcode_typo' WHEN 1 THEN 'sector'
+                                 ELSE CASE WHEN pc IS NULL THEN 'no_postcode' ELSE 'postcode_differs' END END) END AS method,
+               CASE WHEN verdict LIKE 'matched%' THEN 'matched' ELSE verdict END AS reason
+        FROM v
         """)  # noqa: S608
     con.execute(f"""
         CREATE OR REPLACE TABLE {out_table} AS

@@ -172,9 +172,9 @@ def _load_records(con: duckdb.DuckDBPyConnection, path: Path, mappings: dict[str
                address_text, postcode, CAST(uprn AS VARCHAR) AS given_uprn,
                CAST(record_date AS DATE) AS record_date, attributes, {opt}
         FROM read_parquet({lit(str(path))})""")  # noqa: S608
-    bad = con.execute("SELECT row_number() OVER () FROM rec WHERE resident_id IS NULL LIMIT 1").fetchone()
+    bad = con.execute("SELECT source_system, record_id FROM rec WHERE resident_id IS NULL LIMIT 1").fetchall()
     if bad:
-        raise SourceError(path.name, "record without a resident_id", row=int(bad[0]), field="resident_id")
+        raise SourceError(path.name, f"record {bad[0][0]}:{bad[0][1]} has no resident_id", field="resident_id")
     unknown = [s for (s,) in con.execute("SELECT DISTINCT source_system FROM rec").fetchall() if s not in mappings]
     if unknown:
         raise SourceError(path.name, f"no mapping for source_system {unknown[0]!r}", field="source_system")
@@ -556,7 +556,7 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path) -> dict[str, int]:
         con.execute(f"COPY (SELECT * FROM {q(name)} ORDER BY {order[name]}) TO {lit(str(part))} "  # noqa: S608
                     f"(FORMAT parquet, COMPRESSION zstd)")
         part.replace(final)  # atomic: a failed run leaves the previous table in place
-        counts[name] = int(con.execute(f"SELECT count(*) FROM {q(name)}").fetchone()[0])  # noqa: S608
-    counts["_records"] = int(con.execute("SELECT count(*) FROM rec").fetchone()[0])
-    counts["uprn_resolved"] = int(con.execute("SELECT count(uprn) FROM rec").fetchone()[0])
+        counts[name] = int(con.execute(f"SELECT count(*) FROM {q(name)}").fetchall()[0][0])  # noqa: S608
+    counts["_records"] = int(con.execute("SELECT count(*) FROM rec").fetchall()[0][0])
+    counts["uprn_resolved"] = int(con.execute("SELECT count(uprn) FROM rec").fetchall()[0][0])
     return counts

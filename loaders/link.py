@@ -86,6 +86,8 @@ def run_link(sources: Path, out: Path, engine: str = "duckdb", progress: Progres
                                        "quarantined": rr.rows_read - accepted}
             say(f"  {m.source_system}: {rr.rows_read} rows, {accepted} accepted, "
                 f"{rr.rows_read - accepted} quarantined")
+        say("parsing addresses and postcodes")
+        pipeline.parse_addresses(con)
         _finalise_records(con)
         t = lap("read_standardise", t)
         n = con.execute("SELECT count(*) FROM records").fetchall()[0][0]

@@ -30,16 +30,10 @@ FLOOR_FLATS = [
 _FLAT_WORD = "(?:FLAT|FLT|APARTMENT|APT|ROOM|RM|UNIT|STUDIO)"
 
 
-def _expand_types_sql(x: str) -> str:
-    # one regexp per abbreviation, word-bounded; applied to cleaned upper-case text
-    for abbr, full in STREET_TYPES.items():
-        if abbr == full:
-            continue
-        if abbr == "ST":  # a leading ST is SAINT (St Johns Road); only a later one is STREET
-            x = f"regexp_replace({x}, '([A-Z])\\s+ST\\b', '\\1 STREET', 'g')"
-            continue
-        x = f"regexp_replace({x}, '\\b{abbr}\\b', '{full}', 'g')"
-    return x
+_types_re = "|".join(_TYPE_WORDS)
+_ABBR = {k: v for k, v in STREET_TYPES.items() if k != v and k != "ST"}
+_MAP = "MAP {" + ", ".join(f"'{k}': '{v}'" for k, v in _ABBR.items()) + "}"
+_FLAT_RE = f"\\b{_FLAT_WORD}\\s*([0-9]+[A-Z]?|[A-Z])\\b"
 
 
 def _floor_sql(x: str) -> str:
@@ -47,51 +41,54 @@ def _floor_sql(x: str) -> str:
     return f"CASE {cases} END"
 
 
-def _strip_floor_sql(x: str) -> str:
-    for p, _ in FLOOR_FLATS:
-        x = f"regexp_replace({x}, '\\b{p}\\b', ' ', 'g')"
-    return x
+_FLOOR_ANY = "|".join(p for p, _ in FLOOR_FLATS)
 
-
-_types_re = "|".join(_TYPE_WORDS)
-
+# Staged macros: each takes the previous stage's column, so the pipeline evaluates every regex once
+# per row (nesting macros would inline and repeat them). The one-argument macros at the end compose
+# the stages for tests and single values.
 MACROS = [
-    # upper case, punctuation (except / and ,) to space, postcode removed
+    # upper case, punctuation (except / and ,) to space, trailing postcode removed
     """CREATE OR REPLACE MACRO rx_addr_clean(x) AS trim(regexp_replace(regexp_replace(regexp_replace(
         upper(strip_accents(coalesce(x, ''))), '[^A-Z0-9/, ]', ' ', 'g'),
         '\\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\\s*$', ''), '\\s+', ' ', 'g'))""",
-    f"CREATE OR REPLACE MACRO rx_addr_floor(a) AS {_floor_sql('a')}",
-    f"CREATE OR REPLACE MACRO rx_addr_nofloor(a) AS {_strip_floor_sql('a')}",
-    # flat: explicit word (Flat 4 / Flat A), else n/m form, else floor flat, else letter suffix 12a
-    f"""CREATE OR REPLACE MACRO rx_addr_flat(a) AS coalesce(
-        nullif(regexp_extract(a, '\\b{_FLAT_WORD}\\s*([0-9]+[A-Z]?|[A-Z])\\b', 1), ''),
-        nullif(regexp_extract(a, '\\b([0-9]+[A-Z]?)\\s*/\\s*[0-9]+', 1), ''),
-        rx_addr_floor(a),
-        nullif(regexp_extract(a, '^\\s*([0-9]+[A-Z]?)\\s+[A-Z][A-Z ]*,\\s*[0-9]+', 1), ''),
-        nullif(regexp_extract(regexp_replace(a, '\\b{_FLAT_WORD}\\s*([0-9]+[A-Z]?|[A-Z])\\b', ' ', 'g'),
-               '\\b[0-9]+([A-Z])\\b', 1), ''))""",
-    # text with the flat part removed (so the first remaining number is the building number)
-    f"""CREATE OR REPLACE MACRO rx_addr_rest(a) AS trim(regexp_replace(regexp_replace(rx_addr_nofloor(
-        regexp_replace(a, '\\b{_FLAT_WORD}\\s*([0-9]+[A-Z]?|[A-Z])\\b', ' ', 'g')),
+    # stage 2: text without `Flat 4` / floor-flat words
+    f"""CREATE OR REPLACE MACRO rx_addr_noflat(a) AS regexp_replace(regexp_replace(a, '{_FLAT_RE}', ' ', 'g'),
+        '\\b(?:{_FLOOR_ANY})\\b', ' ', 'g')""",
+    # stage 3: `4/12` -> `12`, spaces tidied: the first remaining number is the building number
+    """CREATE OR REPLACE MACRO rx_addr_rest_of(nf) AS trim(regexp_replace(regexp_replace(nf,
         '\\b[0-9]+[A-Z]?\\s*/\\s*([0-9]+)', '\\1', 'g'), '\\s+', ' ', 'g'))""",
+    # flat: explicit word (Flat 4 / Flat A), n/m form, floor flat, `13 Oak Tower, 32 ...`, letter suffix 12a
+    f"""CREATE OR REPLACE MACRO rx_addr_flat_of(a, nf) AS coalesce(
+        nullif(regexp_extract(a, '{_FLAT_RE}', 1), ''),
+        nullif(regexp_extract(a, '\\b([0-9]+[A-Z]?)\\s*/\\s*[0-9]+', 1), ''),
+        {_floor_sql('a')},
+        nullif(regexp_extract(a, '^\\s*([0-9]+[A-Z]?)\\s+[A-Z][A-Z ]*,\\s*[0-9]+', 1), ''),
+        nullif(regexp_extract(nf, '\\b[0-9]+([A-Z])\\b', 1), ''))""",
     # the building number is the last number followed by words (`13 Oak Tower, 32 Albert Rd` -> 32)
-    """CREATE OR REPLACE MACRO rx_addr_number(a) AS coalesce(
-        nullif(regexp_extract(rx_addr_rest(a), '^.*\\b([0-9]+)[A-Z]?\\s+[A-Z]', 1), ''),
-        nullif(regexp_extract(rx_addr_rest(a), '\\b([0-9]+)[A-Z]?\\b', 1), ''))""",
-    # street: words after the building number, cut after the street-type word when there is one
-    f"""CREATE OR REPLACE MACRO rx_addr_street_raw(a) AS trim(coalesce(
-        nullif(regexp_extract(rx_addr_rest(a), '^.*\\b[0-9]+[A-Z]?\\s+([A-Z][A-Z ]*)', 1), ''),
-        nullif(regexp_extract(rx_addr_rest(a), '([A-Z][A-Z ]*\\b(?:{_types_re}))\\b', 1), ''), ''))""",
-    f"""CREATE OR REPLACE MACRO rx_addr_street(a) AS nullif(trim(coalesce(
-        nullif(regexp_extract({_expand_types_sql('rx_addr_street_raw(a)')},
-               '^(.*\\b(?:{_types_re}))\\b', 1), ''),
-        {_expand_types_sql('rx_addr_street_raw(a)')})), '')""",
-    # building name: the first comma part with letters only that is not a street or flat part
-    f"""CREATE OR REPLACE MACRO rx_addr_building(a) AS nullif(trim(coalesce(list_filter(
-        string_split(rx_addr_nofloor(regexp_replace(a, '\\b{_FLAT_WORD}\\s*([0-9]+[A-Z]?|[A-Z])\\b', ' ', 'g')), ','),
+    """CREATE OR REPLACE MACRO rx_addr_number_of(r) AS coalesce(
+        nullif(regexp_extract(r, '^.*\\b([0-9]+)[A-Z]?\\s+[A-Z]', 1), ''),
+        nullif(regexp_extract(r, '\\b([0-9]+)[A-Z]?\\b', 1), ''))""",
+    f"""CREATE OR REPLACE MACRO rx_addr_street_raw_of(r) AS trim(coalesce(
+        nullif(regexp_extract(r, '^.*\\b[0-9]+[A-Z]?\\s+([A-Z][A-Z ]*)', 1), ''),
+        nullif(regexp_extract(r, '([A-Z][A-Z ]*\\b(?:{_types_re}))\\b', 1), ''), ''))""",
+    # street types expanded word by word (a leading ST is SAINT: St Johns Road)
+    f"""CREATE OR REPLACE MACRO rx_addr_expand(s) AS array_to_string(list_transform(
+        string_split(s, ' '), lambda w, i: CASE WHEN w = 'ST' AND i > 1 THEN 'STREET'
+                                               ELSE coalesce({_MAP}[w], w) END), ' ')""",
+    f"""CREATE OR REPLACE MACRO rx_addr_street_of(e) AS nullif(trim(coalesce(
+        nullif(regexp_extract(e, '^(.*\\b(?:{_types_re}))\\b', 1), ''), e)), '')""",
+    # building name: a comma part of letters only ending in a building word
+    """CREATE OR REPLACE MACRO rx_addr_building_of(nf) AS nullif(trim(coalesce(list_filter(
+        string_split(nf, ','),
         lambda p: regexp_matches(trim(p), '^[A-Z][A-Z ]+$')
               AND regexp_matches(trim(p), '\\b(COURT|HOUSE|LODGE|MANSIONS|TOWER|HALL|HOME|BUILDINGS|COTTAGES?|VILLA|PLACE)$')
         )[1], '')), '')""",
+    # one-argument forms (tests, single values)
+    "CREATE OR REPLACE MACRO rx_addr_flat(a) AS rx_addr_flat_of(a, rx_addr_noflat(a))",
+    "CREATE OR REPLACE MACRO rx_addr_number(a) AS rx_addr_number_of(rx_addr_rest_of(rx_addr_noflat(a)))",
+    """CREATE OR REPLACE MACRO rx_addr_street(a) AS
+        rx_addr_street_of(rx_addr_expand(rx_addr_street_raw_of(rx_addr_rest_of(rx_addr_noflat(a)))))""",
+    "CREATE OR REPLACE MACRO rx_addr_building(a) AS rx_addr_building_of(rx_addr_noflat(a))",
 ]
 
 

@@ -13,13 +13,12 @@ _UPN_ALPHABET = "ABCDEFGHJKLMNPQRTUVWXYZ0123456789"
 MACROS = [
     # digits only, then the modulus-11 check on the first nine digits
     "CREATE OR REPLACE MACRO rx_digits(x) AS regexp_replace(coalesce(x, ''), '[^0-9]', '', 'g')",
-    """CREATE OR REPLACE MACRO rx_nhs_check(d) AS (
-        11 - (list_sum(list_transform(range(1, 10), lambda i: CAST(substr(d, i, 1) AS INTEGER) * (11 - i))) % 11))""",
-    """CREATE OR REPLACE MACRO rx_nhs(x) AS (
-        CASE WHEN length(rx_digits(x)) = 10
-              AND (CASE WHEN rx_nhs_check(rx_digits(x)) = 11 THEN 0 ELSE rx_nhs_check(rx_digits(x)) END)
-                  = CAST(substr(rx_digits(x), 10, 1) AS INTEGER)
-             THEN rx_digits(x) END)""",
+    # explicit weighted sum (a list lambda here is several times slower over millions of rows)
+    "CREATE OR REPLACE MACRO rx_nhs_check(d) AS (11 - (((ascii(substr(d, 1, 1)) - 48) * 10 + (ascii(substr(d, 2, 1)) - 48) * 9 + (ascii(substr(d, 3, 1)) - 48) * 8 + (ascii(substr(d, 4, 1)) - 48) * 7 + (ascii(substr(d, 5, 1)) - 48) * 6 + (ascii(substr(d, 6, 1)) - 48) * 5 + (ascii(substr(d, 7, 1)) - 48) * 4 + (ascii(substr(d, 8, 1)) - 48) * 3 + (ascii(substr(d, 9, 1)) - 48) * 2) % 11))",
+    """CREATE OR REPLACE MACRO rx_nhs_of(d) AS (
+        CASE WHEN length(d) = 10 AND (rx_nhs_check(d) % 11) = CAST(substr(d, 10, 1) AS INTEGER)
+             THEN d END)""",
+    "CREATE OR REPLACE MACRO rx_nhs(x) AS rx_nhs_of(rx_digits(x))",
     # NI number: two prefix letters (D, F, I, Q, U, V never; O never second), six digits, optional A-D.
     # Matching uses prefix + digits: the suffix letter is often left off.
     "CREATE OR REPLACE MACRO rx_ni_raw(x) AS upper(regexp_replace(coalesce(x, ''), '[^A-Za-z0-9]', '', 'g'))",

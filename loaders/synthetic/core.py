@@ -85,6 +85,16 @@ def ids(prefix: str, n: int, width: int, start: int = 1) -> np.ndarray:
     return np.array([f"{prefix}{i:0{width}d}" for i in range(start, start + n)], dtype=object)
 
 
+def group_lists(keys: np.ndarray, values: np.ndarray) -> dict[int, list[int]]:
+    """{key: [values...]} in value order, without pandas groupby-apply (slow for 100k groups)."""
+    order = np.argsort(keys, kind="stable")
+    k, v = keys[order], values[order]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]]) if len(k) else np.empty(0, int)
+    ends = np.r_[starts[1:], len(k)]
+    vl = v.tolist()
+    return {int(k[s]): vl[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)}
+
+
 # ---------------------------------------------------------------- name tables
 def _read(name: str) -> list[dict]:
     with open(DATA / name, encoding="utf-8", newline="") as f:

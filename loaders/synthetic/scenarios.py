@@ -24,7 +24,7 @@ class Planter:
         self.rows: list[dict] = []
         self.sc: dict = {"ct_dwelling": {}, "ct_landlord": [], "lodgers": set(), "school_fraud_kids": set(),
                          "dwp_extra": []}
-        self.members = pd.Series(np.arange(b.n_people)).groupby(b.hh).apply(list).to_dict()
+        self.members = core.group_lists(b.hh, np.arange(b.n_people))
 
     def row(self, stype, look, mimics, persons, dwellings, systems, reason):
         self.rows.append(dict(scenario_type=stype, is_lookalike=int(look), mimics=mimics,
@@ -358,6 +358,9 @@ def label(pl: Planter, plans, awards: pd.DataFrame, school_att: dict, ct_empty) 
         same = cp[4:] == cp[:-4]
         span = (cd[4:] - cd[:-4]).astype(np.int64) <= 365
         hit = np.unique(cp[4:][same & span])
+        hs = set(hit.tolist())
+        pl.rows = [r for r in pl.rows if not (r["scenario_type"] == "repeat_999_caller" and r["is_lookalike"]
+                                              and r["persons"][0] in hs)]
         for p in hit.tolist():
             n = int((cp == p).sum())
             pl.row("repeat_999_caller", 0, "", [p], [int(b.cur_d[p])], ["blue_light_callouts"],
@@ -405,7 +408,7 @@ def label(pl: Planter, plans, awards: pd.DataFrame, school_att: dict, ct_empty) 
     res = np.bincount(b.cur_d[al & (b.cur_d >= 0)], minlength=len(b.uprn))
     ok = b.ptype != "Care home"
     over = np.flatnonzero(ok & (res > 2 * b.bedrooms))
-    occ = pd.Series(np.flatnonzero(al & (b.cur_d >= 0))).groupby(b.cur_d[al & (b.cur_d >= 0)]).apply(list).to_dict()
+    occ = core.group_lists(b.cur_d[al & (b.cur_d >= 0)], np.flatnonzero(al & (b.cur_d >= 0)))
     for d in over.tolist():
         pl.row("overcrowding", 0, "", occ.get(d, []), [d], ["gp_registration", "electoral_register", "council_tax"],
                f"{int(res[d])} residents in {int(b.bedrooms[d])} bedroom(s).")

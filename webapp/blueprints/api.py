@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, current_app, g, jsonify, request
 
 from webapp import audit, network, services
-from webapp.security import requires_view
+from webapp.security import csrf_token, requires_view
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -29,7 +29,7 @@ def _jsonable(v: Any) -> Any:
 def me() -> Any:
     a = g.access
     return jsonify(username=g.user.username, role=g.user.role, team=g.user.team,
-                   sources=sorted(a.sources), personal=a.personal)
+                   sources=sorted(a.sources), personal=a.personal, csrf_token=csrf_token())
 
 
 @bp.get("/search")

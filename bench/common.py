@@ -1,0 +1,61 @@
+"""Shared set-up for benchmarks: boroughs are generated and linked once and cached under bench/out/."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+OUT = Path(os.environ.get("RESIDEX_BENCH_OUT", Path(__file__).parent / "out"))
+
+
+def borough(people: int, seed: int = 11, facts: bool = True) -> tuple[Path, Path]:
+    """(sources, index) for a borough of ``people``, generated and linked once, then reused."""
+    from loaders.link import run_link
+    from loaders.synthetic import generate
+
+    root = OUT / f"borough-{people}-{seed}"
+    sources, index = root / "sources", root / "index"
+    if not (sources / "manifest.json").exists():
+        t = time.perf_counter()
+        generate(people, seed, sources)
+        print(f"generated {people:,} people in {time.perf_counter() - t:.1f}s")
+    if not (index / "residents.parquet").exists():
+        t = time.perf_counter()
+        run_link(sources, index)
+        print(f"linked in {time.perf_counter() - t:.1f}s")
+    if facts and not (index / "lives_at.parquet").exists():
+        try:
+            from loaders.facts import run_facts
+        except ImportError:
+            print("facts stage not available: loading without lives_at/claims/contacts/relationships")
+        else:
+            run_facts(sources, index)
+    return sources, index
+
+
+def timed(fn: Callable[[], object], repeat: int = 5) -> dict[str, float]:
+    """Median, p95 and min of ``repeat`` calls, in milliseconds."""
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    return {"median_ms": round(statistics.median(times), 2), "p95_ms": round(p95, 2), "min_ms": round(times[0], 2)}
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process and its waited-for children, in MiB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return round(max(own, kids) / 1024, 1)
+
+
+def report(name: str, figures: dict) -> None:
+    print(json.dumps({"bench": name, **figures}, indent=2, default=str))

@@ -1,0 +1,44 @@
+// name: empty_exemption_occupied
+// title: Empty-property exemption on an occupied dwelling
+// description: Council tax empty-property exemptions (class C, empty and unfurnished) whose period
+// description: overlaps residents being registered at the dwelling by other systems (GP, electoral
+// description: register, DWP, housing benefit...). An exemption that ended before the residents moved in,
+// description: or a dwelling nobody is registered at, is not flagged. An open-ended registration counts only
+// description: when the resident index also has the resident living there now (a stale record of a former
+// description: occupant does not).
+// category: detector
+// roles: fraud_investigator, analyst, ig_officer
+// mode: read
+// param: min_residents int = 1 | residents registered during the exemption needed to flag it
+// param: limit int = 500 | most exemptions returned
+// example: residex query empty_exemption_occupied
+MATCH (ll:Resident)-[e:CLAIMS]->(a:Address)
+WHERE e.claim_type = 'empty_exemption' AND e.source_system IN $access_sources
+WITH ll, e, a, coalesce(e.to_date, $today) AS e_end
+MATCH (o:Resident)-[l:LIVES_AT]->(a)
+WHERE o <> ll AND l.source_system IN $access_sources AND l.source_system <> e.source_system
+  AND coalesce(l.from_date, '0000') <= e_end AND coalesce(l.to_date, '9999-12-31') >= coalesce(e.from_date, '0000')
+  AND coalesce(l.from_date, '0000') <= $today
+  AND (l.to_date IS NOT NULL OR coalesce(o.uprn, a.uprn) = a.uprn)
+WITH ll, e, a, e_end, o,
+     collect({source_system: l.source_system, record_id: l.record_id, date: l.from_date,
+              fact: (CASE WHEN $access_personal THEN o.full_name ELSE o.pseudonym END)
+                    + ' registered at the dwelling from ' + coalesce(l.from_date, 'an unknown date')
+                    + CASE WHEN l.to_date IS NULL THEN '' ELSE ' to ' + l.to_date END}) AS o_ev
+WITH ll, e, a, e_end, collect(o.resident_id) AS residents, collect(o_ev) AS o_evs
+WHERE size(residents) >= $min_residents
+RETURN ll.resident_id AS resident_id, a.uprn AS uprn,
+       CASE WHEN $access_personal THEN ll.full_name ELSE ll.pseudonym END AS liable_person,
+       CASE WHEN $access_personal THEN a.address_text ELSE a.ward END AS address, a.ward AS ward,
+       e.record_id AS account, e.from_date AS exempt_from, e.to_date AS exempt_to,
+       size(residents) AS residents, residents AS resident_ids,
+       'Empty-property exemption from ' + coalesce(e.from_date, 'an unknown date')
+         + CASE WHEN e.to_date IS NULL THEN ' (still open)' ELSE ' to ' + e.to_date END
+         + ' while ' + toString(size(residents)) + ' resident(s) were registered at the dwelling by other systems.'
+         AS reason,
+       [{source_system: e.source_system, record_id: e.record_id, date: e.from_date,
+         fact: 'class C empty-property exemption from ' + coalesce(e.from_date, 'an unknown date')
+               + CASE WHEN e.to_date IS NULL THEN '' ELSE ' to ' + e.to_date END}]
+         + reduce(acc = [], x IN o_evs | acc + x) AS evidence
+ORDER BY residents DESC, uprn
+LIMIT $limit

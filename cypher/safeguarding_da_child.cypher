@@ -1,0 +1,42 @@
+// name: safeguarding_da_child
+// title: Child living with an adult known for domestic abuse
+// description: Children (under 18) whose current household includes an adult recorded by the police as
+// description: the suspect in a domestic-abuse incident, where the child was born before the incident.
+// description: Where the police record does not say the person's role, any domestic-abuse contact counts.
+// category: detector
+// roles: social_worker, analyst, ig_officer
+// mode: read
+// param: since date = null | only incidents on or after this date (default: all)
+// param: limit int = 500 | most adults returned
+// example: residex query safeguarding_da_child -p since=2023-01-01
+WITH toString(toInteger(substring($today, 0, 4)) - 18) + substring($today, 4) AS child_dob
+MATCH (s:Resident)-[:HAD_CONTACT]->(c:AgencyContact)
+WHERE c.source_system IN $access_sources AND c.agency = 'police' AND c.contact_type STARTS WITH 'Domestic abuse'
+  AND coalesce(c.role, 'Suspect') IN ['Suspect', 'Offender', 'Perpetrator']
+  AND ($since IS NULL OR c.contact_date >= $since)
+  AND coalesce(s.dob, '0000-00-00') <= child_dob
+WITH child_dob, s, collect(c) AS incidents
+WITH child_dob, s, incidents, reduce(m = '', c IN incidents | CASE WHEN c.contact_date > m THEN c.contact_date ELSE m END) AS last_incident
+MATCH (s)-[:MEMBER_OF]->(h:Household)<-[:MEMBER_OF]-(k:Resident)
+WHERE k <> s AND k.dob > child_dob AND k.dob < last_incident
+MATCH (h)-[:OCCUPIES]->(a:Address)
+MATCH (k)-[kl:LIVES_AT]->(a)
+WHERE kl.current AND kl.source_system IN $access_sources
+WITH s, incidents, last_incident, h, a, k, collect(kl)[0] AS kl
+WITH s, incidents, last_incident, h, a, collect(k) AS children, collect(kl) AS child_regs
+RETURN s.resident_id AS resident_id, a.uprn AS uprn,
+       CASE WHEN $access_personal THEN s.full_name ELSE s.pseudonym END AS adult,
+       CASE WHEN $access_personal THEN a.address_text ELSE a.ward END AS address, a.ward AS ward,
+       size(incidents) AS incidents, last_incident, size(children) AS children,
+       [k IN children | k.resident_id] AS child_resident_ids,
+       [k IN children | CASE WHEN $access_personal THEN k.full_name ELSE k.pseudonym END] AS child_names,
+       toString(size(children)) + ' child(ren) live with an adult recorded in ' + toString(size(incidents))
+         + ' domestic-abuse incident(s), the last on ' + last_incident + '.' AS reason,
+       [c IN incidents | {source_system: c.source_system, record_id: c.record_id, date: c.contact_date,
+                          fact: 'police: ' + c.contact_type + ' (' + coalesce(c.role, 'role not recorded') + ')'}]
+         + [i IN range(0, size(children) - 1) | {source_system: child_regs[i].source_system,
+              record_id: child_regs[i].record_id, date: child_regs[i].from_date,
+              fact: 'child ' + (CASE WHEN $access_personal THEN children[i].full_name ELSE children[i].pseudonym END)
+                    + ' registered at the same address'}] AS evidence
+ORDER BY last_incident DESC, resident_id
+LIMIT $limit
