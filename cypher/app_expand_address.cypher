@@ -9,7 +9,9 @@
 // param: uprn string | the dwelling
 // param: kinds list | node kinds the role may see (set by the web app from webapp/views.yaml)
 // param: cap int = 25 | most items per kind of link
-MATCH (r:Resident)-[l:LIVES_AT]->(a:Address {uprn: $uprn})
+MATCH (a:Address {uprn: $uprn})
+WITH a
+MATCH (a)<-[l:LIVES_AT]-(r:Resident)
 WHERE $access_personal AND l.source_system IN $access_sources
 WITH l, r ORDER BY l.from_date DESC
 WITH collect({rel: {type: 'LIVES_AT', out: false, from_date: l.from_date, to_date: l.to_date, current: l.current,
@@ -18,7 +20,9 @@ WITH collect({rel: {type: 'LIVES_AT', out: false, from_date: l.from_date, to_dat
                      deceased: coalesce(r.deceased, false)}}) AS items
 RETURN 'LIVES_AT' AS part, items[..$cap] AS items, size(items) AS total
 UNION ALL
-MATCH (r:Resident)-[c:CLAIMS]->(a:Address {uprn: $uprn})
+MATCH (a:Address {uprn: $uprn})
+WITH a
+MATCH (a)<-[c:CLAIMS]-(r:Resident)
 WHERE $access_personal AND c.source_system IN $access_sources
 WITH collect({rel: {type: 'CLAIMS', out: false, claim_type: c.claim_type, from_date: c.from_date,
                     to_date: c.to_date, source_system: c.source_system, record_id: c.record_id},
@@ -26,7 +30,9 @@ WITH collect({rel: {type: 'CLAIMS', out: false, claim_type: c.claim_type, from_d
                      deceased: coalesce(r.deceased, false)}}) AS items
 RETURN 'CLAIMS' AS part, items[..$cap] AS items, size(items) AS total
 UNION ALL
-MATCH (h:Household)-[:OCCUPIES]->(a:Address {uprn: $uprn})
+MATCH (a:Address {uprn: $uprn})
+WITH a
+MATCH (a)<-[:OCCUPIES]-(h:Household)
 WHERE $access_personal AND 'Household' IN $kinds
 WITH collect({rel: {type: 'OCCUPIES', out: false},
               node: {label: 'Household', key: h.household_id, size: h.size, adults: h.adults,

@@ -8,14 +8,18 @@
 // param: household_id string | the household
 // param: kinds list | node kinds the role may see (set by the web app from webapp/views.yaml)
 // param: cap int = 25 | most items per kind of link
-MATCH (r:Resident)-[:MEMBER_OF]->(h:Household {household_id: $household_id})
+MATCH (h:Household {household_id: $household_id})
+WITH h
+MATCH (h)<-[:MEMBER_OF]-(r:Resident)
 WHERE $access_personal AND any(s IN coalesce(r.sources, []) WHERE s IN $access_sources)
 WITH collect({rel: {type: 'MEMBER_OF', out: false},
               node: {label: 'Resident', key: r.resident_id, name: r.full_name, dob: r.dob,
                      deceased: coalesce(r.deceased, false)}}) AS items
 RETURN 'MEMBER_OF' AS part, items[..$cap] AS items, size(items) AS total
 UNION ALL
-MATCH (h:Household {household_id: $household_id})-[:OCCUPIES]->(a:Address)
+MATCH (h:Household {household_id: $household_id})
+WITH h
+MATCH (h)-[:OCCUPIES]->(a:Address)
 WHERE $access_personal AND 'Address' IN $kinds
 WITH collect({rel: {type: 'OCCUPIES', out: true},
               node: {label: 'Address', key: a.uprn, address_text: CASE WHEN a.protected THEN null ELSE a.address_text END,

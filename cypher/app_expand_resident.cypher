@@ -9,7 +9,9 @@
 // param: resident_id string | the resident
 // param: kinds list | node kinds the role may see (set by the web app from webapp/views.yaml)
 // param: cap int = 25 | most items per kind of link
-MATCH (r:Resident {resident_id: $resident_id})-[l:LIVES_AT]->(a:Address)
+MATCH (r:Resident {resident_id: $resident_id})
+WITH r
+MATCH (r)-[l:LIVES_AT]->(a:Address)
 WHERE $access_personal AND 'Address' IN $kinds AND l.source_system IN $access_sources
 WITH collect({rel: {type: 'LIVES_AT', out: true, from_date: l.from_date, to_date: l.to_date, current: l.current,
                     source_system: l.source_system, record_id: l.record_id},
@@ -18,7 +20,9 @@ WITH collect({rel: {type: 'LIVES_AT', out: true, from_date: l.from_date, to_date
                      protected: coalesce(a.protected, false)}}) AS items
 RETURN 'LIVES_AT' AS part, items[..$cap] AS items, size(items) AS total
 UNION ALL
-MATCH (r:Resident {resident_id: $resident_id})-[c:CLAIMS]->(a:Address)
+MATCH (r:Resident {resident_id: $resident_id})
+WITH r
+MATCH (r)-[c:CLAIMS]->(a:Address)
 WHERE $access_personal AND 'Address' IN $kinds AND c.source_system IN $access_sources
 WITH collect({rel: {type: 'CLAIMS', out: true, claim_type: c.claim_type, from_date: c.from_date, to_date: c.to_date,
                     source_system: c.source_system, record_id: c.record_id},
@@ -27,7 +31,9 @@ WITH collect({rel: {type: 'CLAIMS', out: true, claim_type: c.claim_type, from_da
                      protected: coalesce(a.protected, false)}}) AS items
 RETURN 'CLAIMS' AS part, items[..$cap] AS items, size(items) AS total
 UNION ALL
-MATCH (r:Resident {resident_id: $resident_id})-[f:PARENT_OF|PARTNER_OF|SIBLING_OF]-(o:Resident)
+MATCH (r:Resident {resident_id: $resident_id})
+WITH r
+MATCH (r)-[f:PARENT_OF|PARTNER_OF|SIBLING_OF]-(o:Resident)
 WHERE $access_personal AND f.source_system IN $access_sources
 WITH collect({rel: {type: type(f), out: startNode(f).resident_id = $resident_id,
                     source_system: f.source_system, record_id: f.record_id},
@@ -35,14 +41,18 @@ WITH collect({rel: {type: type(f), out: startNode(f).resident_id = $resident_id,
                      deceased: coalesce(o.deceased, false)}}) AS items
 RETURN 'FAMILY' AS part, items[..$cap] AS items, size(items) AS total
 UNION ALL
-MATCH (r:Resident {resident_id: $resident_id})-[:MEMBER_OF]->(h:Household)
+MATCH (r:Resident {resident_id: $resident_id})
+WITH r
+MATCH (r)-[:MEMBER_OF]->(h:Household)
 WHERE $access_personal AND 'Household' IN $kinds
 WITH collect({rel: {type: 'MEMBER_OF', out: true},
               node: {label: 'Household', key: h.household_id, size: h.size, adults: h.adults,
                      children: h.children}}) AS items
 RETURN 'MEMBER_OF' AS part, items[..$cap] AS items, size(items) AS total
 UNION ALL
-MATCH (r:Resident {resident_id: $resident_id})-[:HAD_CONTACT]->(c:AgencyContact)
+MATCH (r:Resident {resident_id: $resident_id})
+WITH r
+MATCH (r)-[:HAD_CONTACT]->(c:AgencyContact)
 WHERE $access_personal AND 'AgencyContact' IN $kinds AND c.source_system IN $access_sources
 WITH c ORDER BY c.contact_date DESC
 WITH collect({rel: {type: 'HAD_CONTACT', out: true, date: c.contact_date, source_system: c.source_system,
@@ -51,7 +61,9 @@ WITH collect({rel: {type: 'HAD_CONTACT', out: true, date: c.contact_date, source
                      contact_date: c.contact_date, source_system: c.source_system}}) AS items
 RETURN 'HAD_CONTACT' AS part, items[..$cap] AS items, size(items) AS total
 UNION ALL
-MATCH (sr:SourceRecord)-[m:RESOLVES_TO]->(r:Resident {resident_id: $resident_id})
+MATCH (r:Resident {resident_id: $resident_id})
+WITH r
+MATCH (r)<-[m:RESOLVES_TO]-(sr:SourceRecord)
 WHERE $access_personal AND 'SourceRecord' IN $kinds AND sr.source_system IN $access_sources
 WITH collect({rel: {type: 'RESOLVES_TO', out: false,
                     match_probability: coalesce(m.match_probability, sr.match_probability),

@@ -6,7 +6,9 @@
 // roles: fraud_investigator, social_worker, ig_officer
 // mode: read
 // param: resident_id string | the resident
-MATCH p = (r:Resident {resident_id: $resident_id})-[:PARENT_OF|PARTNER_OF|SIBLING_OF*1..3]-(:Resident)
+MATCH (r:Resident {resident_id: $resident_id})
+WITH r
+MATCH p = (r)-[:PARENT_OF|PARTNER_OF|SIBLING_OF*1..3]-(:Resident)
 WHERE $access_personal AND all(x IN relationships(p) WHERE x.source_system IN $access_sources)
 UNWIND relationships(p) AS rel
 WITH DISTINCT rel

@@ -8,6 +8,7 @@
 // param: resident_ids list | the residents
 UNWIND $resident_ids AS rid
 MATCH (r:Resident {resident_id: rid})
+WITH r
 WHERE $access_personal AND any(s IN coalesce(r.sources, []) WHERE s IN $access_sources)
 OPTIONAL MATCH (r)-[:MEMBER_OF]->(h:Household)
 OPTIONAL MATCH (h)-[:OCCUPIES]->(a:Address)

@@ -6,7 +6,9 @@
 // roles: fraud_investigator, social_worker, ig_officer
 // mode: read
 // param: resident_id string | the resident
-MATCH (r:Resident {resident_id: $resident_id})-[l:LIVES_AT]->(a:Address)
+MATCH (r:Resident {resident_id: $resident_id})
+WITH r
+MATCH (r)-[l:LIVES_AT]->(a:Address)
 WHERE $access_personal AND l.source_system IN $access_sources
 RETURN a.uprn AS uprn, CASE WHEN a.protected THEN null ELSE a.address_text END AS address_text,
        CASE WHEN a.protected THEN null ELSE a.postcode END AS postcode, a.ward AS ward,

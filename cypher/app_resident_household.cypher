@@ -6,10 +6,12 @@
 // roles: fraud_investigator, social_worker, ig_officer
 // mode: read
 // param: resident_id string | the resident
-MATCH (r:Resident {resident_id: $resident_id})-[:MEMBER_OF]->(h:Household)
+MATCH (r:Resident {resident_id: $resident_id})
+WITH r
+MATCH (r)-[:MEMBER_OF]->(h:Household)
 WHERE $access_personal
 OPTIONAL MATCH (h)-[:OCCUPIES]->(a:Address)
-OPTIONAL MATCH (m:Resident)-[:MEMBER_OF]->(h)
+OPTIONAL MATCH (h)<-[:MEMBER_OF]-(m:Resident)
 WHERE any(s IN coalesce(m.sources, []) WHERE s IN $access_sources)
 RETURN h.household_id AS household_id, h.size AS size, h.adults AS adults, h.children AS children,
        a.uprn AS uprn, CASE WHEN a.protected THEN null ELSE a.address_text END AS address_text,

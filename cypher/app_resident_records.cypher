@@ -6,7 +6,9 @@
 // roles: fraud_investigator, social_worker, ig_officer
 // mode: read
 // param: resident_id string | the resident
-MATCH (sr:SourceRecord)-[m:RESOLVES_TO]->(r:Resident {resident_id: $resident_id})
+MATCH (r:Resident {resident_id: $resident_id})
+WITH r
+MATCH (r)<-[m:RESOLVES_TO]-(sr:SourceRecord)
 WHERE $access_personal AND sr.source_system IN $access_sources
 RETURN sr.record_key AS record_key, sr.source_system AS source_system, sr.record_id AS record_id,
        coalesce(m.match_probability, sr.match_probability) AS match_probability,

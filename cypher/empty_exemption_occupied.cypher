@@ -4,8 +4,8 @@
 // description: overlaps residents being registered at the dwelling by other systems (GP, electoral
 // description: register, DWP, housing benefit...). An exemption that ended before the residents moved in,
 // description: or a dwelling nobody is registered at, is not flagged. An open-ended registration counts only
-// description: when the resident index also has the resident living there now (a stale record of a former
-// description: occupant does not).
+// description: when no later current registration puts the person elsewhere (a stale record of a former
+// description: occupant does not count).
 // category: detector
 // roles: fraud_investigator, analyst, ig_officer
 // mode: read
@@ -19,7 +19,12 @@ MATCH (o:Resident)-[l:LIVES_AT]->(a)
 WHERE o <> ll AND l.source_system IN $access_sources AND l.source_system <> e.source_system
   AND coalesce(l.from_date, '0000') <= e_end AND coalesce(l.to_date, '9999-12-31') >= coalesce(e.from_date, '0000')
   AND coalesce(l.from_date, '0000') <= $today
-  AND (l.to_date IS NOT NULL OR coalesce(o.uprn, a.uprn) = a.uprn)
+// an open-ended registration counts only if no later current registration puts the person elsewhere
+OPTIONAL MATCH (o)-[l2:LIVES_AT]->(b2:Address)
+WHERE l.to_date IS NULL AND l2.current AND b2.uprn <> a.uprn AND l2.source_system IN $access_sources
+  AND l2.from_date > l.from_date
+WITH ll, e, a, e_end, o, l, count(l2) AS later
+WHERE later = 0
 WITH ll, e, a, e_end, o,
      collect({source_system: l.source_system, record_id: l.record_id, date: l.from_date,
               fact: (CASE WHEN $access_personal THEN o.full_name ELSE o.pseudonym END)

@@ -1,10 +1,10 @@
 // name: illegal_subletting
 // title: Possible illegal subletting
-// description: Council tenancies whose tenant is now registered at another address (GP, electoral
-// description: register, DWP...) after the tenancy began, while adults who are not family of the tenant
-// description: and not on the tenancy are registered at the tenancy. Declared lodgers are on the tenancy
-// description: and are not counted. The resident index's current address (golden record) must agree,
-// description: so a stale record at an old address does not count as a move.
+// description: Council tenancies whose tenant has been registered at another address (GP, electoral
+// description: register, DWP...) since after the tenancy began, while adults who are not family of the
+// description: tenant and not on the tenancy live at the tenancy. Declared lodgers are on the tenancy and
+// description: are not counted. Someone "lives" at a dwelling when a current registration puts them there
+// description: and no later current registration puts them elsewhere (so a stale record does not count).
 // category: detector
 // roles: fraud_investigator, analyst, ig_officer
 // mode: read
@@ -15,21 +15,26 @@ WITH toString(toInteger(substring($today, 0, 4)) - 18) + substring($today, 4) AS
 MATCH (t:Resident)-[c:CLAIMS]->(a:Address)
 WHERE c.claim_type = 'tenancy' AND c.source_system IN $access_sources AND a.council_owned = true
   AND (c.to_date IS NULL OR c.to_date >= $today)
+// the tenant registered elsewhere, later than the tenancy began
 MATCH (t)-[e:LIVES_AT]->(b:Address)
-WHERE e.current AND b.uprn <> a.uprn AND coalesce(t.uprn, b.uprn) = b.uprn AND e.source_system IN $access_sources
-  AND NOT e.source_system IN ['housing_tenancy', 'council_tax']
-  AND e.from_date >= coalesce(c.from_date, '0000')
+WHERE e.current AND b.uprn <> a.uprn AND e.source_system IN $access_sources
+  AND NOT e.source_system IN ['housing_tenancy', 'council_tax'] AND e.from_date > coalesce(c.from_date, '0000')
 WITH adult_dob, t, c, a, collect(DISTINCT b) AS elsewhere,
      collect({source_system: e.source_system, record_id: e.record_id, date: e.from_date,
               fact: 'tenant registered at ' + (CASE WHEN $access_personal THEN b.address_text ELSE 'another address in ' + coalesce(b.ward, 'an unknown ward') END)
-                    + ' from ' + coalesce(e.from_date, 'an unknown date')}) AS moved_ev
+                    + ' from ' + e.from_date}) AS moved_ev
+// adults living at the tenancy who are neither family nor on the tenancy or council tax account
 MATCH (o:Resident)-[l:LIVES_AT]->(a)
-WHERE o <> t AND l.current AND coalesce(o.uprn, a.uprn) = a.uprn AND l.source_system IN $access_sources
+WHERE o <> t AND l.current AND l.source_system IN $access_sources
   AND NOT l.source_system IN ['housing_tenancy', 'council_tax']
   AND coalesce(o.dob, '0000-00-00') <= adult_dob
   AND NOT (o)-[:PARENT_OF|PARTNER_OF|SIBLING_OF]-(t)
   AND NOT (o)-[:LIVES_AT {source_system: 'housing_tenancy'}]->(a)
   AND NOT (o)-[:CLAIMS {claim_type: 'council_tax_liability'}]->(a)
+OPTIONAL MATCH (o)-[l2:LIVES_AT]->(b2:Address)
+WHERE l2.current AND b2.uprn <> a.uprn AND l2.source_system IN $access_sources AND l2.from_date > l.from_date
+WITH t, c, a, elsewhere, moved_ev, o, l, count(l2) AS later
+WHERE later = 0
 WITH t, c, a, elsewhere, moved_ev, o,
      collect({source_system: l.source_system, record_id: l.record_id, date: l.from_date,
               fact: (CASE WHEN $access_personal THEN o.full_name ELSE o.pseudonym END)
@@ -42,10 +47,11 @@ WITH t, c, a, elsewhere, moved_ev, others, reduce(acc = [], x IN o_evs | acc + x
 RETURN t.resident_id AS resident_id, a.uprn AS uprn,
        CASE WHEN $access_personal THEN t.full_name ELSE t.pseudonym END AS tenant,
        CASE WHEN $access_personal THEN a.address_text ELSE a.ward END AS address, a.ward AS ward,
-       c.from_date AS tenancy_from, moved_from, size(others) AS other_adults, others AS other_resident_ids,
-       [b IN elsewhere | b.uprn] AS elsewhere_uprns,
-       'Council tenant registered at ' + toString(size(elsewhere)) + ' other address(es) from ' + moved_from
-         + ' while ' + toString(size(others)) + ' adult(s) who are neither family nor on the tenancy are registered '
+       c.record_id AS tenancy_record, c.from_date AS tenancy_from, moved_from, size(others) AS other_adults,
+       others AS other_resident_ids, [b IN elsewhere | b.uprn] AS elsewhere_uprns,
+       'Council tenant (tenancy from ' + coalesce(c.from_date, 'an unknown date') + ') registered at '
+         + toString(size(elsewhere)) + ' other address(es) from ' + moved_from
+         + ' while ' + toString(size(others)) + ' adult(s) who are neither family nor on the tenancy live '
          + 'at the tenancy.' AS reason,
        [{source_system: c.source_system, record_id: c.record_id, date: c.from_date,
          fact: 'council tenancy held since ' + coalesce(c.from_date, 'an unknown date')}] + moved_ev + other_ev AS evidence

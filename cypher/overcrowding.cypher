@@ -1,19 +1,26 @@
 // name: overcrowding
 // title: Overcrowded dwellings
-// description: Dwellings (houses, flats and HMOs; care homes excluded) where more people are registered
-// description: than the bedroom standard allows: residents > factor x bedrooms. Each resident counted has
-// description: a current registration at the dwelling in a source the session may see.
+// description: Dwellings (houses, flats and HMOs; care homes excluded) where more people live than the
+// description: bedroom standard allows: residents > factor x bedrooms. A resident is counted when a
+// description: current registration in a visible source puts them at the dwelling and no later current
+// description: registration puts them elsewhere.
 // category: detector
 // roles: analyst, social_worker, ig_officer
 // mode: read
 // param: factor float = 2.0 | flag when residents exceed this many per bedroom
 // param: limit int = 500 | most dwellings returned (the most crowded first)
 // example: residex query overcrowding -p factor=2
-MATCH (h:Household)-[:OCCUPIES]->(a:Address)
-WHERE a.bedrooms > 0 AND coalesce(a.property_type, '') <> 'Care home' AND h.size > $factor * a.bedrooms
-MATCH (m:Resident)-[:MEMBER_OF]->(h)
-MATCH (m)-[l:LIVES_AT]->(a)
-WHERE l.current AND l.source_system IN $access_sources
+MATCH (m:Resident)-[l:LIVES_AT]->(a:Address)
+WHERE l.current AND l.source_system IN $access_sources AND a.bedrooms > 0
+  AND coalesce(a.property_type, '') <> 'Care home'
+WITH a, count(DISTINCT m) AS registered
+WHERE registered > $factor * a.bedrooms
+MATCH (m:Resident)-[l:LIVES_AT]->(a)
+WHERE l.current AND l.source_system IN $access_sources AND coalesce(m.deceased, false) = false
+OPTIONAL MATCH (m)-[l2:LIVES_AT]->(b2:Address)
+WHERE l2.current AND b2.uprn <> a.uprn AND l2.source_system IN $access_sources AND l2.from_date > l.from_date
+WITH a, m, l, count(l2) AS later
+WHERE later = 0
 WITH a, m, collect({source_system: l.source_system, record_id: l.record_id, date: l.from_date,
                     fact: (CASE WHEN $access_personal THEN m.full_name ELSE m.pseudonym END)
                           + ' registered at the dwelling'}) AS ev
@@ -23,7 +30,7 @@ WITH a, residents, resident_ids, reduce(acc = [], e IN evs | acc + e) AS evidenc
 RETURN a.uprn AS uprn, resident_ids[0] AS resident_id,
        CASE WHEN $access_personal THEN a.address_text ELSE a.ward END AS address, a.ward AS ward,
        a.property_type AS property_type, a.bedrooms AS bedrooms, residents, resident_ids,
-       toString(residents) + ' people are registered at this ' + toLower(coalesce(a.property_type, 'dwelling'))
+       toString(residents) + ' people live at this ' + toLower(coalesce(a.property_type, 'dwelling'))
          + ' with ' + toString(a.bedrooms) + ' bedroom(s); the standard used allows at most '
          + toString(toInteger(floor($factor * a.bedrooms))) + '.' AS reason,
        evidence

@@ -1,13 +1,12 @@
 // name: spd_other_adults
 // title: Single-person discount with other adults registered
-// description: Open council tax single-person discounts (SPD) on dwellings where other adults are
-// description: currently registered (GP, electoral register, DWP, housing...). Adults disregarded for
-// description: council tax (student, carer, severely mentally impaired) declared on the same account are
-// description: allowed for: the account is flagged only when the other adults outnumber the disregards.
-// description: An other adult must be registered there by at least min_sources systems (one stale record
-// description: is not enough) and must not look like a second index entry for the claimant (same surname
-// description: and initial, no conflicting date of birth). When the account holder is not registered
-// description: at the dwelling by any other system (or is a child), the index probably linked the account to
+// description: Open council tax single-person discounts (SPD) on dwellings where other adults live now
+// description: (a current GP, electoral, DWP or housing registration there and none later elsewhere). An
+// description: adult disregarded for council tax (student, carer, severely mentally impaired) declared on
+// description: the account is not counted. An other adult must be registered there by at least min_sources
+// description: systems and must not look like a second index entry for the account holder (same surname
+// description: and initial, no conflicting date of birth). When the account holder is not registered at
+// description: the dwelling by any other system (or is a child), the index probably linked the account to
 // description: the wrong person, so one of the other adults is taken to be the liable person.
 // category: detector
 // roles: fraud_investigator, analyst, ig_officer
@@ -19,37 +18,42 @@ WITH toString(toInteger(substring($today, 0, 4)) - 18) + substring($today, 4) AS
 MATCH (c:Resident)-[d:CLAIMS]->(a:Address)
 WHERE d.claim_type = 'single_person_discount' AND d.source_system IN $access_sources
   AND (d.to_date IS NULL OR d.to_date >= $today)
-OPTIONAL MATCH (c)-[g:CLAIMS]->(a)
-WHERE g.claim_type IN ['Student', 'Carer', 'SMI'] AND g.source_system = d.source_system
-  AND g.record_id = d.record_id
-WITH adult_dob, c, d, a, collect(DISTINCT g.claim_type) AS disregard_types, count(DISTINCT g) AS disregards
+WITH adult_dob, c, d, a,
+     CASE WHEN d.attr_disregard_type IS NOT NULL AND d.attr_disregarded_resident_id IS NULL THEN 1 ELSE 0 END
+       AS unnamed_disregards
 OPTIONAL MATCH (c)-[cl:LIVES_AT]->(a)
 WHERE cl.current AND cl.source_system <> d.source_system AND cl.source_system IN $access_sources
-WITH adult_dob, c, d, a, disregard_types, disregards,
+WITH adult_dob, c, d, a, unnamed_disregards,
      count(cl) > 0 AND coalesce(c.dob, '0000-00-00') <= adult_dob AS corroborated
 MATCH (o:Resident)-[l:LIVES_AT]->(a)
-WHERE o <> c AND l.current AND l.source_system IN $access_sources AND coalesce(o.uprn, a.uprn) = a.uprn
+WHERE o <> c AND l.current AND l.source_system IN $access_sources
   AND coalesce(o.dob, '0000-00-00') <= adult_dob AND coalesce(o.deceased, false) = false
-  AND coalesce(l.to_date, '9999-12-31') >= coalesce(d.from_date, '0000')
+  AND o.resident_id <> coalesce(d.attr_disregarded_resident_id, '')
   AND NOT (o.last_name = c.last_name AND substring(o.first_name, 0, 1) = substring(c.first_name, 0, 1)
            AND (o.dob IS NULL OR c.dob IS NULL OR o.dob = c.dob))
-WITH c, d, a, disregard_types, disregards, corroborated, o, count(DISTINCT l.source_system) AS n_sources,
+OPTIONAL MATCH (o)-[l2:LIVES_AT]->(b2:Address)
+WHERE l2.current AND b2.uprn <> a.uprn AND l2.source_system IN $access_sources AND l2.from_date > l.from_date
+WITH c, d, a, unnamed_disregards, corroborated, o, l, count(l2) AS later
+WHERE later = 0
+WITH c, d, a, unnamed_disregards, corroborated, o, count(DISTINCT l.source_system) AS n_sources,
      collect({source_system: l.source_system, record_id: l.record_id, date: l.from_date,
               fact: (CASE WHEN $access_personal THEN o.full_name ELSE o.pseudonym END)
                     + ' (adult) registered at the dwelling from ' + coalesce(l.from_date, 'an unknown date')}) AS o_ev
 WHERE n_sources >= $min_sources
-WITH c, d, a, disregard_types, disregards, corroborated, collect(o.resident_id) AS others, collect(o_ev) AS o_evs
-WHERE size(others) > disregards + CASE WHEN corroborated THEN 0 ELSE 1 END
+WITH c, d, a, unnamed_disregards, corroborated, collect(o.resident_id) AS others, collect(o_ev) AS o_evs
+WHERE size(others) > unnamed_disregards + CASE WHEN corroborated THEN 0 ELSE 1 END
 RETURN c.resident_id AS resident_id, a.uprn AS uprn,
        CASE WHEN $access_personal THEN c.full_name ELSE c.pseudonym END AS claimant,
        CASE WHEN $access_personal THEN a.address_text ELSE a.ward END AS address, a.ward AS ward,
        d.record_id AS account, d.from_date AS discount_from, size(others) AS other_adults,
-       disregards, corroborated AS claimant_registered_there, others AS other_resident_ids,
+       d.attr_disregard_type AS disregard_declared, corroborated AS claimant_registered_there,
+       others AS other_resident_ids,
        'Single-person discount open since ' + coalesce(d.from_date, 'an unknown date') + ' but '
-         + toString(size(others)) + ' other adult(s) are registered at the dwelling'
-         + CASE WHEN disregards > 0 THEN ' and only ' + toString(disregards) + ' disregard(s) ('
-                + reduce(s = '', x IN disregard_types | s + CASE WHEN s = '' THEN '' ELSE ', ' END + x)
-                + ') are declared' ELSE ' and none is declared as disregarded' END + '.' AS reason,
+         + toString(size(others)) + ' other adult(s) live at the dwelling'
+         + CASE WHEN d.attr_disregard_type IS NULL THEN ' and none is declared as disregarded'
+                ELSE ' besides the declared disregarded adult (' + d.attr_disregard_type + ')' END
+         + CASE WHEN corroborated THEN '' ELSE '; the account holder is not registered there by any other system' END
+         + '.' AS reason,
        [{source_system: d.source_system, record_id: d.record_id, date: d.from_date,
          fact: 'single-person discount claimed from ' + coalesce(d.from_date, 'an unknown date')}]
          + reduce(acc = [], x IN o_evs | acc + x) AS evidence

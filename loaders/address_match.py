@@ -106,54 +106,70 @@ def load_llpg(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     return int(con.execute("SELECT count(*) FROM llpg").fetchall()[0][0])
 
 
-def match(con: duckdb.DuckDBPyConnection, input_table: str, out_table: str = "addr_match") -> None:
+def match(con: duckdb.DuckDBPyConnection, input_table: str, out_table: str = "addr_match",
+          parsed: bool = False) -> None:
     """Resolve ``input_table(key, address_text, postcode, given_uprn)`` into ``out_table``.
 
     ``out_table`` has one row per input key: ``key, uprn, method, reason, status`` where ``reason`` is
     one of :data:`REASONS` and ``status`` says what happened to a source-given UPRN. ``load_llpg``
-    must have run on ``con``. Table names come from code, never from users.
+    must have run on ``con``. With ``parsed``, the input also has the parts the standardiser already
+    extracted with the same macros (``flat, house_number, street, building``), so the address text is
+    not parsed twice. Table names come from code, never from users.
     """
     register(con)
+    if parsed:
+        parts = "SELECT DISTINCT address_text, postcode, flat, house_number AS number, street, building"
+        src = f"{parts} FROM {input_table}"
+    else:
+        src = f"""SELECT address_text, postcode, rx_addr_flat(a) AS flat, rx_addr_number(a) AS number,
+                         rx_addr_street(a) AS street, rx_addr_building(a) AS building
+                  FROM (SELECT address_text, postcode, rx_addr_clean(address_text) AS a
+                        FROM (SELECT DISTINCT address_text, postcode FROM {input_table}))"""  # noqa: S608
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _am_addr AS
-        WITH d AS (SELECT DISTINCT address_text, postcode FROM {input_table}),
-        c AS (SELECT address_text, postcode, rx_addr_clean(address_text) AS a, rx_postcode(postcode) AS pcn FROM d)
-        SELECT row_number() OVER () AS aid, address_text, postcode,
-               rx_addr_flat(a) AS flat, rx_addr_number(a) AS number, rx_addr_street(a) AS street,
-               rx_addr_building(a) AS building,
-               CASE WHEN rx_pc_valid(postcode) THEN rx_pc_compact(pcn) END AS pc,
-               rx_pc_sector(postcode) AS sector, rx_pc_outward(postcode) AS outward,
-               -- the last comma part naming a town the gazetteer does not hold (`..., ELSEWHERE`)
-               (SELECT count(*) FROM llpg_towns) > 0
-               AND regexp_matches(a, ',\\s*[A-Z][A-Z ]*$')
-               AND NOT regexp_matches(trim(regexp_extract(a, ',\\s*([A-Z][A-Z ]*)$', 1)),
-                   '\\b(ROAD|STREET|LANE|AVENUE|CLOSE|COURT|HOUSE|TOWER|MANSIONS|LODGE|HOME|PLACE|WAY|DRIVE|GARDENS|HILL|GROVE|TERRACE|CRESCENT|SQUARE|PARK|GREEN|RISE|WALK|MEWS|PARADE|ROW|FLAT|FLOOR)$')
-               AND trim(regexp_extract(a, ',\\s*([A-Z][A-Z ]*)$', 1)) NOT IN (SELECT town FROM llpg_towns)
-               AS foreign_town
-        FROM c""")  # noqa: S608
+        SELECT row_number() OVER () AS aid, address_text, postcode, flat, number, street, building,
+               CASE WHEN rx_pc_valid(postcode) THEN rx_pc_compact(rx_postcode(postcode)) END AS pc,
+               rx_pc_sector(postcode) AS sector, rx_pc_outward(postcode) AS outward
+        FROM ({src})""")  # noqa: S608
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _am_c0 AS
+        SELECT a.aid, k.uprn, TRUE AS street_exact FROM _am_addr a
+        JOIN llpg_keys k ON k.number = a.number AND k.street = a.street""")
+    # street typos: same number and postcode sector, similar street; only where no exact street matched
     con.execute(f"""
+        INSERT INTO _am_c0
+        SELECT a.aid, k.uprn, FALSE FROM (SELECT * FROM _am_addr x WHERE street IS NOT NULL AND sector IS NOT NULL
+                                           AND NOT EXISTS (SELECT 1 FROM _am_c0 c WHERE c.aid = x.aid)) a
+        JOIN llpg_keys k ON k.number = a.number AND k.sector = a.sector
+        WHERE k.street <> a.street AND jaro_winkler_similarity(k.street, a.street) >= {STREET_JW}""")  # noqa: S608
+    # a named building without a number (`Flat 2, Oak Court, Mill Road`)
+    con.execute("""
+        INSERT INTO _am_c0
+        SELECT a.aid, k.uprn, a.street IS NOT NULL AND k.street = a.street FROM _am_addr a
+        JOIN llpg_keys k ON k.building = a.building
+        WHERE a.number IS NULL AND a.building IS NOT NULL
+          AND (k.street = a.street OR k.sector = a.sector OR a.street IS NULL)""")
+    con.execute("""
         CREATE OR REPLACE TEMP TABLE _am_cand AS
-        WITH exact AS (
-            SELECT a.aid, k.uprn, TRUE AS street_exact FROM _am_addr a
-            JOIN llpg_keys k ON k.number = a.number AND k.street = a.street
-        ), fuzzy AS (
-            SELECT a.aid, k.uprn, FALSE AS street_exact FROM _am_addr a
-            JOIN llpg_keys k ON k.number = a.number AND k.sector = a.sector
-            WHERE a.street IS NOT NULL AND k.street <> a.street
-              AND jaro_winkler_similarity(k.street, a.street) >= {STREET_JW}
-              AND a.aid NOT IN (SELECT aid FROM exact)
-        ), named AS (
-            SELECT a.aid, k.uprn, a.street IS NOT NULL AND k.street = a.street AS street_exact FROM _am_addr a
-            JOIN llpg_keys k ON k.building = a.building
-            WHERE a.number IS NULL AND a.building IS NOT NULL
-              AND (k.street = a.street OR k.sector = a.sector OR a.street IS NULL)
-        )
         SELECT c.aid, c.uprn, c.street_exact, k.flat AS l_flat, k.property_type,
                a.flat IS NOT DISTINCT FROM k.flat AS flat_ok,
                CASE WHEN a.pc IS NULL THEN 0 WHEN a.pc = k.pc THEN 3
                     WHEN levenshtein(a.pc, k.pc) <= 1 THEN 2 WHEN a.sector = k.sector THEN 1 ELSE 0 END AS pc_score
-        FROM (SELECT * FROM exact UNION ALL SELECT * FROM fuzzy UNION ALL SELECT * FROM named) c
-        JOIN llpg_keys k USING (uprn) JOIN _am_addr a USING (aid)""")  # noqa: S608
+        FROM _am_c0 c JOIN llpg_keys k USING (uprn) JOIN _am_addr a USING (aid)""")
+    # outside the area: a valid postcode of another district (unless one edit from a candidate), or the
+    # last comma part names a town the gazetteer does not hold (`..., ELSEWHERE`) without an exact postcode
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _am_out AS
+        WITH best AS (SELECT aid, max(pc_score) AS top_any FROM _am_cand GROUP BY aid),
+        x AS (SELECT a.*, coalesce(b.top_any, 0) AS top_any FROM _am_addr a LEFT JOIN best b USING (aid)
+              WHERE coalesce(b.top_any, 0) < 3),
+        t AS (SELECT *, trim(regexp_extract(rx_addr_clean(address_text), ',\\s*([A-Z][A-Z ]*)$', 1)) AS last_part FROM x)
+        SELECT aid FROM t
+        WHERE (pc IS NOT NULL AND top_any < 2
+               AND outward NOT IN (SELECT DISTINCT outward FROM llpg_keys WHERE outward IS NOT NULL))
+           OR (last_part <> '' AND EXISTS (SELECT 1 FROM llpg_towns)
+               AND NOT regexp_matches(last_part, '\\b(ROAD|STREET|LANE|AVENUE|CLOSE|COURT|HOUSE|TOWER|MANSIONS|LODGE|HOME|PLACE|WAY|DRIVE|GARDENS|HILL|GROVE|TERRACE|CRESCENT|SQUARE|PARK|GREEN|RISE|WALK|MEWS|PARADE|ROW|FLAT|FLOOR)$')
+               AND last_part NOT IN (SELECT town FROM llpg_towns))""")
     whole = ", ".join(f"'{t}'" for t in WHOLE_BUILDING_TYPES)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _am_best AS
@@ -189,12 +205,7 @@ def match(con: duckdb.DuckDBPyConnection, input_table: str, out_table: str = "ad
                              THEN 'matched_room'
                         WHEN a.flat IS NULL AND s.any_flats THEN 'flat_missing'
                         ELSE 'flat_not_found' END AS verdict
-            FROM (SELECT *, (foreign_town AND coalesce((SELECT max(pc_score) FROM _am_cand c WHERE c.aid = x.aid), 0) < 3)
-                            OR (pc IS NOT NULL AND outward NOT IN (SELECT DISTINCT outward FROM llpg_keys
-                                                                   WHERE outward IS NOT NULL)
-                                AND coalesce((SELECT max(pc_score) FROM _am_cand c WHERE c.aid = x.aid), 0) < 2)
-                            AS out_area
-                  FROM _am_addr x) a
+            FROM (SELECT x.*, x.aid IN (SELECT aid FROM _am_out) AS out_area FROM _am_addr x) a
             LEFT JOIN s USING (aid) LEFT JOIN win USING (aid) LEFT JOIN whole USING (aid)
         )
         SELECT aid,
@@ -230,7 +241,7 @@ def match(con: duckdb.DuckDBPyConnection, input_table: str, out_table: str = "ad
                     WHEN text_uprn = given THEN 'given_confirmed'
                     ELSE 'given_conflicts_text' END AS status
         FROM g""")  # noqa: S608
-    for t in ("_am_addr", "_am_cand", "_am_best"):
+    for t in ("_am_addr", "_am_c0", "_am_cand", "_am_out", "_am_best"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
 

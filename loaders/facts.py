@@ -23,12 +23,10 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from itertools import combinations
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import pandas as pd
 
 from loaders import address_match
 from loaders.errors import SourceError
@@ -41,6 +39,7 @@ Progress = Callable[[str], None]
 RECORD_COLUMNS = ("source_system", "record_id", "resident_id", "first_name", "last_name", "dob",
                   "address_text", "postcode", "uprn", "record_date", "attributes")
 OPTIONAL_RECORD_COLUMNS = ("nhs_number", "ni_number", "row_number")
+PARSED_ADDRESS_COLUMNS = ("flat", "house_number", "street", "building")  # written by link's standardiser
 
 # What a role word says the OTHER person is to the record's person: (type, other_is_from).
 # other_is_from=True: the other person is the PARENT_OF side. Symmetric types ignore it.
@@ -118,13 +117,13 @@ def run_facts(sources: Path, out: Path, progress: Progress | None = None) -> dic
         n_llpg = address_match.load_llpg(con, sources / "llpg.csv")
         names.register(con)
         identifiers.register(con)
-        _load_records(con, rec_path, mappings)
+        parsed = _load_records(con, rec_path, mappings)
         t = lap("read", t)
 
         say("matching addresses to the gazetteer")
-        con.execute("""CREATE TEMP TABLE am_in AS SELECT rid AS key, address_text, postcode, given_uprn
-                       FROM rec""")
-        address_match.match(con, "am_in", "am")
+        extra = "".join(f", {c}" for c in PARSED_ADDRESS_COLUMNS) if parsed else ""
+        con.execute(f"CREATE TEMP TABLE am_in AS SELECT rid AS key, address_text, postcode, given_uprn{extra} FROM rec")  # noqa: S608
+        address_match.match(con, "am_in", "am", parsed=parsed)
         con.execute("""CREATE OR REPLACE TABLE rec AS SELECT r.*, am.uprn, am.reason AS uprn_reason,
                        am.method AS uprn_method, am.status AS uprn_status
                        FROM rec r LEFT JOIN am ON am.key = r.rid""")
@@ -156,7 +155,8 @@ def run_facts(sources: Path, out: Path, progress: Progress | None = None) -> dic
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _load_records(con: duckdb.DuckDBPyConnection, path: Path, mappings: dict[str, SourceMapping]) -> None:
+def _load_records(con: duckdb.DuckDBPyConnection, path: Path, mappings: dict[str, SourceMapping]) -> bool:
+    """Table ``rec`` from records.parquet; True when it carries the standardiser's address parts."""
     try:
         cols = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({lit(str(path))})").fetchall()}  # noqa: S608
     except duckdb.Error as e:
@@ -165,6 +165,9 @@ def _load_records(con: duckdb.DuckDBPyConnection, path: Path, mappings: dict[str
         if c not in cols:
             raise SourceError(path.name, "column missing (re-run `residex link`)", field=c)
     opt = ", ".join(c if c in cols else f"CAST(NULL AS VARCHAR) AS {c}" for c in OPTIONAL_RECORD_COLUMNS)
+    parsed = all(c in cols for c in PARSED_ADDRESS_COLUMNS)
+    if parsed:
+        opt += "".join(f", {c}" for c in PARSED_ADDRESS_COLUMNS)
     con.execute(f"""
         CREATE TABLE rec AS
         SELECT source_system || chr(31) || record_id AS rid, source_system, CAST(record_id AS VARCHAR) AS record_id,
@@ -181,6 +184,7 @@ def _load_records(con: duckdb.DuckDBPyConnection, path: Path, mappings: dict[str
     # a resident's date of birth for the age checks: the most common record DOB
     con.execute("""CREATE TABLE res_dob AS SELECT resident_id, mode(dob) AS dob FROM rec
                    WHERE dob IS NOT NULL GROUP BY resident_id""")
+    return parsed
 
 
 # -- lives_at, contacts -----------------------------------------------------------------------------
@@ -383,77 +387,72 @@ def _name_keys(con: duckdb.DuckDBPyConnection) -> None:
         FROM k LEFT JOIN (SELECT name, list(canon) AS canons FROM nick GROUP BY name) n ON n.name = k.fk""")
 
 
+def _in(words: tuple[str, ...]) -> str:
+    return "(" + ", ".join(lit(w) for w in words) + ")"
+
+
 def _group_links(con: duckdb.DuckDBPyConnection, s: str, r: RelationshipDecl) -> None:
-    """Household roles (relative to the tenant) and case roles (relative to the child), in Python:
-    groups are small and the rules read better as code than as SQL."""
-    df = con.execute(f"""SELECT {_attr(r.group)} AS grp, upper({_attr(r.role)}) AS role, r.resident_id,
-                                r.record_id, d.dob
-                         FROM rec r LEFT JOIN res_dob d USING (resident_id)
-                         WHERE source_system = {lit(s)} AND {_attr(r.group)} IS NOT NULL""").df()  # noqa: S608
-    rows: list[tuple[str, str, str, str, str, str]] = []
-    household = r.kind == "household_role"
-    for _, g in df.groupby("grp", sort=False):
-        members = list(g.itertuples(index=False))
-        out = _household(members) if household else _case(members)
-        for a, b, typ, rec in out:
-            rows.append((a, b, typ, s, rec, f"{r.kind}:{r.group}"))
-    if rows:
-        con.executemany("INSERT INTO rel_raw VALUES (?, ?, ?, ?, ?, ?)", rows)
+    """Records sharing ``group`` related through their ``role`` values.
 
-
-def _older(a: Any, b: Any, years: int = 12) -> bool:
-    """a at least ``years`` older than b (unknown DOB: true, the final age check decides)."""
-    if a is None or b is None or pd.isna(a) or pd.isna(b):
-        return True
-    return (pd.Timestamp(b) - pd.Timestamp(a)).days >= years * 365
-
-
-def _household(members: list) -> list[tuple[str, str, str, str]]:
-    heads = [m for m in members if m.role in HEAD_ROLES]
-    if not heads:
-        heads = [m for m in members if m.role == "JOINT TENANT"][:1]
-    if len(heads) != 1:
-        return []
-    h = heads[0]
-    out: list[tuple[str, str, str, str]] = []
-    kids = [m for m in members if m is not h and m.role in ("SON", "DAUGHTER")]
-    grandkids = [m for m in members if m.role == "GRANDCHILD"]
-    partners = [m for m in members if m is not h and m.role in ("PARTNER", "JOINT TENANT")]
-    sibs = [m for m in members if m.role in ("BROTHER", "SISTER")]
-    # with grandchildren the tenant is the grandparent: the one adult son/daughter is the parent, and a
-    # partner in the household is that person's partner rather than the tenant's
-    adult_kids = [k for k in kids if grandkids and all(_older(k.dob, g.dob, 14) for g in grandkids)]
-    for p in partners:
-        if grandkids and len(adult_kids) == 1:
-            out.append((p.resident_id, adult_kids[0].resident_id, "PARTNER_OF", p.record_id))
-        elif not grandkids:
-            out.append((p.resident_id, h.resident_id, "PARTNER_OF", p.record_id))
-    for k in kids:
-        out.append((h.resident_id, k.resident_id, "PARENT_OF", k.record_id))
-    if len(adult_kids) == 1:
-        for g in grandkids:
-            out.append((adult_kids[0].resident_id, g.resident_id, "PARENT_OF", g.record_id))
-    for m in members:
-        if m.role == "PARENT":
-            out.append((m.resident_id, h.resident_id, "PARENT_OF", m.record_id))
-    for sb in sibs:
-        out.append((sb.resident_id, h.resident_id, "SIBLING_OF", sb.record_id))
-    for grp in (kids if not grandkids else [k for k in kids if k not in adult_kids], grandkids, sibs):
-        for a, b in combinations(grp, 2):
-            out.append((a.resident_id, b.resident_id, "SIBLING_OF", b.record_id))
-    return out
-
-
-def _case(members: list) -> list[tuple[str, str, str, str]]:
-    kids = [m for m in members if m.role in CASE_CHILD_ROLES]
-    parents = [m for m in members if m.role in CASE_PARENT_ROLES]
-    out: list[tuple[str, str, str, str]] = []
-    for p in parents:
-        for k in kids:
-            out.append((p.resident_id, k.resident_id, "PARENT_OF", k.record_id))
-    for a, b in combinations(kids, 2):
-        out.append((a.resident_id, b.resident_id, "SIBLING_OF", b.record_id))
-    return out
+    ``household_role`` roles are relative to the one tenant (``Son`` = the tenant's son). When the
+    household has grandchildren the tenant is the grandparent: the one adult son/daughter is their
+    parent, and a partner in the household is that person's partner rather than the tenant's.
+    ``group_role`` (a case) roles are relative to the case child: parents of every child and sibling.
+    """
+    assert r.group is not None and r.role is not None
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE gm AS
+        SELECT {_attr(r.group)} AS grp, upper({_attr(r.role)}) AS role, x.resident_id, x.record_id, d.dob
+        FROM rec x LEFT JOIN res_dob d USING (resident_id)
+        WHERE x.source_system = {lit(s)} AND {_attr(r.group)} IS NOT NULL""")  # noqa: S608
+    ev = lit(f"{r.kind}:{r.group}")
+    if r.kind == "group_role":
+        con.execute(f"""
+            INSERT INTO rel_raw
+            SELECT p.resident_id, k.resident_id, 'PARENT_OF', {lit(s)}, k.record_id, {ev}
+            FROM gm p JOIN gm k ON p.grp = k.grp
+            WHERE p.role IN {_in(CASE_PARENT_ROLES)} AND k.role IN {_in(CASE_CHILD_ROLES)}
+            UNION ALL
+            SELECT a.resident_id, b.resident_id, 'SIBLING_OF', {lit(s)}, b.record_id, {ev}
+            FROM gm a JOIN gm b ON a.grp = b.grp AND a.record_id < b.record_id
+            WHERE a.role IN {_in(CASE_CHILD_ROLES)} AND b.role IN {_in(CASE_CHILD_ROLES)}""")  # noqa: S608
+        return
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE gh AS
+        WITH g AS (SELECT grp, count(*) FILTER (WHERE role IN {_in(HEAD_ROLES)}) AS nh,
+                          min(record_id) FILTER (WHERE role IN {_in(HEAD_ROLES)}) AS head_t,
+                          min(record_id) FILTER (WHERE role = 'JOINT TENANT') AS head_j,
+                          bool_or(role = 'GRANDCHILD') AS has_gk
+                   FROM gm GROUP BY grp),
+        h AS (SELECT g.grp, g.has_gk, m.resident_id AS hid, m.record_id AS hrec FROM g
+              JOIN gm m ON m.grp = g.grp AND m.record_id = CASE WHEN g.nh = 1 THEN g.head_t
+                                                                 WHEN g.nh = 0 THEN g.head_j END)
+        SELECT m.*, h.has_gk, h.hid, m.record_id = h.hrec AS is_head FROM gm m JOIN h USING (grp)""")  # noqa: S608
+    con.execute(f"""
+        INSERT INTO rel_raw
+        WITH ak AS (SELECT k.grp, k.resident_id, k.record_id FROM gh k
+                    WHERE k.has_gk AND NOT k.is_head AND k.role IN ('SON', 'DAUGHTER')
+                      AND NOT EXISTS (SELECT 1 FROM gh g WHERE g.grp = k.grp AND g.role = 'GRANDCHILD'
+                                      AND date_diff('day', k.dob, g.dob) < {14 * 365})),
+        ak1 AS (SELECT grp, min(resident_id) AS rid FROM ak GROUP BY grp HAVING count(*) = 1),
+        cls AS (SELECT gh.*, CASE WHEN role IN ('SON', 'DAUGHTER') AND NOT is_head
+                                       AND record_id NOT IN (SELECT record_id FROM ak) THEN 'kid'
+                                  WHEN role = 'GRANDCHILD' THEN 'grandchild'
+                                  WHEN role IN ('BROTHER', 'SISTER') THEN 'sib' END AS sib_class FROM gh),
+        x AS (
+            SELECT p.resident_id AS f, CASE WHEN p.has_gk THEN ak1.rid ELSE p.hid END AS t, 'PARTNER_OF' AS typ,
+                   p.record_id AS rec
+            FROM gh p LEFT JOIN ak1 USING (grp) WHERE NOT p.is_head AND p.role IN ('PARTNER', 'JOINT TENANT')
+            UNION ALL SELECT hid, resident_id, 'PARENT_OF', record_id FROM gh
+            WHERE NOT is_head AND role IN ('SON', 'DAUGHTER')
+            UNION ALL SELECT ak1.rid, g.resident_id, 'PARENT_OF', g.record_id FROM gh g JOIN ak1 USING (grp)
+            WHERE g.role = 'GRANDCHILD'
+            UNION ALL SELECT resident_id, hid, 'PARENT_OF', record_id FROM gh WHERE role = 'PARENT'
+            UNION ALL SELECT resident_id, hid, 'SIBLING_OF', record_id FROM gh WHERE role IN ('BROTHER', 'SISTER')
+            UNION ALL SELECT a.resident_id, b.resident_id, 'SIBLING_OF', b.record_id FROM cls a
+            JOIN cls b ON a.grp = b.grp AND a.record_id < b.record_id AND a.sib_class = b.sib_class
+        )
+        SELECT f, t, typ, {lit(s)}, rec, {ev} FROM x WHERE f IS NOT NULL AND t IS NOT NULL""")  # noqa: S608
 
 
 def _identifier_links(con: duckdb.DuckDBPyConnection, s: str, r: RelationshipDecl) -> None:

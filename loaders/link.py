@@ -33,7 +33,8 @@ from loaders.standardise import pipeline
 Progress = Callable[[str], None]
 MATCH_THRESHOLD = 0.90  # pairs at or above this join a cluster (tuned in bench/bench_link.py)
 EXPLAIN_THRESHOLD = 0.50  # pairs kept from predict for explanations and the quality report
-DOB_MIN = "1902-01-01"  # earlier DOBs are placeholders (1900-01-01, 1800-01-01)
+# DOBs systems use when the real one is unknown: treated as missing, not as evidence
+PLACEHOLDER_DOBS = ("1900-01-01", "1901-01-01", "1800-01-01", "1899-12-31", "1111-11-11", "1850-01-01")
 
 
 def _connect(tmp: Path, memory_limit: str | None, threads: int | None) -> duckdb.DuckDBPyConnection:
@@ -158,12 +159,12 @@ def run_link(sources: Path, out: Path, engine: str = "duckdb", progress: Progres
 
 
 def _finalise_records(con: duckdb.DuckDBPyConnection) -> None:
-    """Placeholder DOBs to NULL; a dense index for the clustering arrays."""
+    """Placeholder and future DOBs to NULL; a dense index for the clustering arrays."""
+    bad = f"(dob_str IN ({', '.join(repr(d) for d in PLACEHOLDER_DOBS)}) OR dob > current_date)"
     con.execute(f"""
         CREATE TABLE records AS
-        SELECT * REPLACE (
-                 CASE WHEN dob < DATE '{DOB_MIN}' OR dob > current_date THEN NULL ELSE dob END AS dob,
-                 CASE WHEN dob < DATE '{DOB_MIN}' OR dob > current_date THEN NULL ELSE dob_str END AS dob_str),
+        SELECT * REPLACE (CASE WHEN {bad} THEN NULL ELSE dob END AS dob,
+                          CASE WHEN {bad} THEN NULL ELSE dob_str END AS dob_str),
                CAST(row_number() OVER (ORDER BY unique_id) - 1 AS BIGINT) AS idx
         FROM records_raw
     """)

@@ -223,3 +223,25 @@ class LiveServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def generated_borough(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Path]]:
+    """A small borough through the real pipeline (generate -> link -> facts -> load) in embedded FalkorDB:
+    (store, index folder). Costs ~30 s, so only tests marked slow use it."""
+    from graph.falkor import FalkorStore
+    from graph.load import load_index
+    from loaders.facts import run_facts
+    from loaders.link import run_link
+    from loaders.synthetic import generate
+
+    root = tmp_path_factory.mktemp("generated-borough")
+    generate(400, 5, root / "sources")
+    run_link(root / "sources", root / "index")
+    run_facts(root / "sources", root / "index")
+    store = FalkorStore(root / "data")
+    load_index(store, root / "index", key_dir=root)
+    try:
+        yield store, root / "index"
+    finally:
+        store.close()

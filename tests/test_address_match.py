@@ -65,6 +65,8 @@ CASES = [
     ("Flat 9, 12 High Street", "AM3 4QT", None, "flat_not_found"),
     ("12 High Street, Elsewhere", "OT1 2AB", None, "outside_area"),  # neighbouring borough
     ("14 High Street", "OT1 2AB", None, "outside_area"),
+    ("14 High Street, Elsewhere", None, None, "outside_area"),  # another town, no postcode
+    ("14 High Street, Ashmere", None, "100000000005", "matched"),  # the gazetteer's own town
     (None, None, None, "no_address"),
 ]
 

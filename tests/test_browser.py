@@ -104,7 +104,6 @@ def test_fraud_investigator(visit: Any) -> None:
     assert v.page.url.endswith("/search")
     nav = v.page.inner_text("header nav")
     assert "Search" in nav and "Audit log" not in nav and "Accounts" not in nav
-    v.page.fill("input[name=name]", "Amira Kahn")  # surname typo still finds the Khans via the forename rank
     v.page.fill("input[name=name]", "Amira Khan")
     v.page.click("#search-form button")
     v.page.click("a.person:has-text('Amira Khan')")
@@ -179,8 +178,12 @@ def test_detector_row_opens_in_network_and_expands(visit: Any) -> None:
     data = v.network_data()
     ids = {n["id"] for n in data["nodes"]}
     assert "Resident:R001" in ids and "Address:100001" in ids
+    v.page.select_option("#depth", "1")  # one step out, then grow the view by clicking
+    v.page.wait_for_url("**depth=1")
+    data = v.network_data()
     before = len(data["nodes"])
-    # click the grandmother's address (two steps out), which expands it on the canvas
+    assert "Resident:R005" not in {n["id"] for n in data["nodes"]}
+    # click Amira's old address, which expands it on the canvas
     pos = v.page.evaluate("""() => { const id = 'Address:100002';
         if (!residexNetwork.nodes.get(id)) { return null; }
         const p = residexNetwork.network.getPositions([id])[id];
@@ -189,7 +192,8 @@ def test_detector_row_opens_in_network_and_expands(visit: Any) -> None:
     assert pos is not None and box is not None
     v.page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
     v.page.wait_for_selector("#network[data-expanded]", timeout=10000)
-    assert len(v.network_data()["nodes"]) > before
+    after = v.network_data()["nodes"]
+    assert len(after) > before and "Resident:R005" in {n["id"] for n in after}
 
 
 def test_hide_uncertain_links(visit: Any) -> None:

@@ -176,6 +176,10 @@ def test_noise_tags_are_truthful(out, truth):
     assert (gp.postcode[ok].to_numpy() == uprn_pc.loc[t.true_uprn[ok]].to_numpy()).all()
     sc = _read(d / "school_census.csv")
     assert all(upn_valid(x) for x in sc.upn)
+    st = truth[truth.source_system == "school_census"].reset_index(drop=True)
+    assert (pd.DataFrame({"u": sc.upn, "p": st.person_id}).groupby("u").p.nunique() == 1).all()
+    assert (pd.DataFrame({"u": gp.nhs_number.str.replace(" ", ""), "p": t.person_id})
+            .groupby("u").p.nunique() == 1).all()
 
 
 def test_every_scenario_planted_with_lookalikes(out):
@@ -219,3 +223,36 @@ def test_relationship_evidence_and_html_values(out, truth):
     assert (truth.noise.str.contains("html_alias")).any()
     ev = _read(d / "truth" / "events.csv")
     assert set(ev.source_system) == set(KEYS)
+
+
+def test_docs_state_the_noise_rates():
+    from loaders.synthetic.noise import markdown_table
+
+    assert markdown_table() in DOCS.read_text(encoding="utf-8"), "regenerate the noise table in the docs"
+
+
+def test_addresses_in_truth_are_true_residences(out, truth):
+    d = out[0]
+    res = _read(d / "truth" / "residence.csv")
+    spans = set(zip(res.person_id, res.uprn, strict=True))
+    t = truth[(truth.is_stale_address == "1") & (truth.true_uprn != "")]
+    assert len(t) > 0
+    assert all((p, u) in spans for p, u in zip(t.person_id, t.true_uprn, strict=True))
+    gp = truth[(truth.source_system == "gp_registration") & (truth.is_stale_address == "0")]
+    people = _read(d / "truth" / "people.csv").set_index("person_id")
+    assert (gp.true_uprn.to_numpy() == people.uprn.loc[gp.person_id].to_numpy()).mean() > 0.99
+
+
+def test_subletting_evidence_is_in_the_extracts(out):
+    d = out[0]
+    sc = _read(d / "truth" / "scenarios.csv")
+    ht = _read(d / "housing_tenancy.csv")
+    people = _read(d / "truth" / "people.csv").set_index("person_id")
+    for _, r in sc[(sc.scenario_type == "illegal_subletting") & (sc.is_lookalike == "0")].iterrows():
+        tenant = r.person_ids.split(";")[0]
+        tenancy_uprn = r.uprns.split(";")[0]
+        assert people.uprn[tenant] != tenancy_uprn  # really lives elsewhere
+        keys = [k.split(":", 1)[1] for k in r.record_keys.split(";") if k.startswith("housing_tenancy:")]
+        assert keys and (ht[ht.tenancy_member_id.isin(keys)].relationship_to_tenant == "Tenant").any()
+        others = r.person_ids.split(";")[1:]
+        assert others and all(people.uprn[p] == tenancy_uprn for p in others)

@@ -169,6 +169,7 @@ def serve(host: str = "127.0.0.1", port: int = 5000, data_dir: Path | None = Non
 
     app = create_app({"DATA_DIR": data_dir or default_data_dir(), "INDEX_DIR": index_dir,
                       "LOCALHOST": host in LOCAL_HOSTS})
+    app.extensions["residex_explanations"].warm()
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:

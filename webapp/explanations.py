@@ -61,6 +61,11 @@ class Explanations:
                     self._by_resident = dict(by)
         return self._by_resident
 
+    def warm(self) -> None:
+        """Load in a background thread at start-up, so the first person page does not wait for it."""
+        if self.available:
+            threading.Thread(target=self._load, name="residex-explanations", daemon=True).start()
+
     def for_resident(self, resident_id: str, visible_sources: frozenset[str] | set[str]) -> list[PairExplanation]:
         out = []
         for row in self._load().get(resident_id, []):

@@ -20,6 +20,7 @@ from graph.search_keys import fold, phonetic
 from webapp import policy
 from webapp.graphstore import get_store
 
+SEARCH_LIMIT = 50
 UNCERTAIN_BELOW = 0.9  # a link whose match probability is under this is "uncertain" in the views
 EXPANDABLE = {"Resident": ("app_expand_resident", "resident_id"), "Address": ("app_expand_address", "uprn"),
               "Household": ("app_expand_household", "household_id")}
@@ -118,7 +119,13 @@ def search(name: str = "", dob: str = "", postcode: str = "", source_id: str = "
         criteria["postcode"] = pc
     if not params:
         raise BadInput("give a name, a date of birth, a postcode or a source record ID")
-    return SearchResult(run("app_search", params).rows, criteria)
+    rows = run("app_search" if "last_key" in params else "app_search_attrs", params).rows
+    best: dict[str, dict[str, Any]] = {}
+    for r in rows:  # the UNION of two lookups can return a resident twice
+        if r["resident_id"] not in best or r["score"] > best[r["resident_id"]]["score"]:
+            best[r["resident_id"]] = r
+    ranked = sorted(best.values(), key=lambda r: (-r["score"], r["name"] or "", r["resident_id"]))
+    return SearchResult(ranked[:SEARCH_LIMIT], criteria)
 
 
 # -- resident page --------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 DOB_TOLERANCE_DAYS = 400
+AMBIGUITY_BITS = 2.0  # a record as close (in match weight) to two conflicting residents joins neither
 
 
 def dob_compatible(a: date, b: date) -> bool:
@@ -116,9 +117,38 @@ def cluster(nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[np.ndarray, dict[
         parent[rb] = ra
         ca.absorb(cb)
         info.pop(rb, None)
+    # ambiguity guard: an (undated) record whose link to another, conflicting resident is about as
+    # strong as its link to its own (the son's electoral entry, equally like father and son) is detached
+    best: dict[tuple[int, int], float] = {}
+    ea, eb, ew = e["i"].to_numpy(), e["j"].to_numpy(), e["weight"].to_numpy()
+    for a, b, w in zip(ea, eb, ew, strict=True):
+        a, b = int(a), int(b)
+        for x, y in ((a, b), (b, a)):
+            k = (x, find(y))
+            if w > best.get(k, -1e9):
+                best[k] = float(w)
+    by_node: dict[int, list[tuple[int, float]]] = {}
+    for (x, root), w in best.items():
+        by_node.setdefault(x, []).append((root, w))
+    detached: set[int] = set()
+    for x, cand in by_node.items():
+        if len(cand) < 2:
+            continue
+        own = find(x)
+        w_own = max((w for r, w in cand if r == own), default=None)
+        if w_own is None:
+            continue
+        for r, w in cand:
+            if r != own and w >= w_own - AMBIGUITY_BITS and r in info and own in info \
+                    and info[own].conflicts(info[r]):
+                detached.add(x)
+                break
+    stats["ambiguous_detached"] = len(detached)
     # relabel nodes of bad components: root position becomes the label (offset past ncomp)
     new = labels.copy()
     idx = np.nonzero(in_bad)[0]
     for x in idx:
         new[x] = ncomp + find(int(x))
+    for x in detached:
+        new[x] = ncomp + n + x
     return new, stats

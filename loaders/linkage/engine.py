@@ -29,15 +29,16 @@ class LinkEngine:
         self._present = model.present_columns(self.con, "link_input")
         return self._present
 
-    def _make_linker(self, present: set[str]) -> Any:
+    def _make_linker(self, present: set[str], n: int) -> Any:
         from splink import Linker
 
+        self.loose = model.loose_rules(self.con, "link_input", present, n)
         if self.engine == "duckdb":
             from splink import DuckDBAPI
 
             api = DuckDBAPI(connection=self.con)
             sdf = api.register("link_input", table_name="records_for_splink")
-            return Linker(sdf, model.settings(present), log_level=None)
+            return Linker(sdf, model.settings(present, self.loose), log_level=None)
         spark = spark_session(self.tmp)
         self._spark = spark
         pq = self.tmp / "link_input.parquet"
@@ -46,10 +47,10 @@ class LinkEngine:
 
         api = SparkAPI(spark_session=spark)
         sdf = api.register(spark.read.parquet(str(pq)), table_name="records_for_splink")
-        return Linker(sdf, model.settings(present), log_level=None)
+        return Linker(sdf, model.settings(present, self.loose), log_level=None)
 
     def train(self, present: set[str], n: int) -> None:
-        self.linker = self._make_linker(present)
+        self.linker = self._make_linker(present, n)
         self.warnings = model.train(self.linker, present, n)
 
     def predict(self, threshold: float) -> None:

@@ -16,6 +16,7 @@ from loaders.linkage import comparisons
 
 logging.getLogger("splink").setLevel(logging.WARNING)
 
+POPULATE_PRIOR = True
 PRIOR_RECALL = 0.6  # share of true pairs the deterministic prior rules find (measured ~0.6-0.7)
 
 LINK_COLUMNS = (
@@ -26,9 +27,33 @@ LINK_COLUMNS = (
 )
 
 
-def blocking_rules(present: set[str]) -> list[BlockingRuleCreator]:
+# (columns, pairs-per-record budget): a rule is used only when the data makes it cheap enough, so small
+# files get wide blocking and a million records keep to rules that scale. Name-only blocking (the last
+# rule) finds movers without a DOB; at borough scale those pairs are mostly namesakes anyway (see
+# docs/linkage.md), and the co-resident rule finds the movers that evidence can support.
+LOOSE_RULES = ((("dob",), 25), (("last_name_key",), 25), (("first_name_key",), 25), (("postcode",), 25),
+               (("town", "first_initial"), 25), (("other_id",), 25), (("email",), 25),
+               (("first_name_key", "last_name_key"), 12))
+
+
+def loose_rules(con: Any, table: str, present: set[str], n: int) -> list[tuple[str, ...]]:
+    """Single-column rules cheap enough for this data (small files get wide blocking, big ones none)."""
+    out = []
+    for cols, budget in LOOSE_RULES:
+        if not set(cols) <= present:
+            continue
+        key = ", ".join(cols)
+        pairs = con.execute(
+            f"SELECT coalesce(sum(c * (c - 1) / 2), 0) FROM (SELECT count(*) AS c FROM {table} "  # noqa: S608
+            f"WHERE {' AND '.join(f'{c} IS NOT NULL' for c in cols)} GROUP BY {key})").fetchall()[0][0]
+        if pairs <= budget * n:
+            out.append(cols)
+    return out
+
+
+def blocking_rules(present: set[str], loose: list[tuple[str, ...]] = ()) -> list[BlockingRuleCreator]:
     """Rules whose union finds the true pairs (recall measured in bench/bench_link_blocking.py)."""
-    rules: list[BlockingRuleCreator] = []
+    rules: list[BlockingRuleCreator] = [block_on(*cols) for cols in loose]
     if "dob" in present:
         rules += [block_on("dob", "last_name_key"), block_on("dob", "first_name_key")]
     if "postcode" in present:
@@ -37,7 +62,8 @@ def blocking_rules(present: set[str]) -> list[BlockingRuleCreator]:
             rules.append(block_on("postcode", "dob"))
     if "house_number" in present and "street" in present:
         rules.append(block_on("street", "house_number", "first_initial"))
-    rules.append(block_on("first_name_key", "last_name_key"))
+    if "hh_names" in present:  # same name and a shared co-resident: a household that moved together
+        rules.append(block_on("first_name_key", "last_name_key", "hh_names", arrays_to_explode=["hh_names"]))
     if "town" in present and "dob" in present:
         rules.append(block_on("town", "dob"))
     if "other_id" in present:
@@ -50,7 +76,7 @@ def blocking_rules(present: set[str]) -> list[BlockingRuleCreator]:
     return rules
 
 
-def settings(present: set[str], prior: float | None = None) -> SettingsCreator:
+def settings(present: set[str], loose: list[tuple[str, ...]] = (), prior: float | None = None) -> SettingsCreator:
     kw: dict[str, Any] = {}
     if prior is not None:
         kw["probability_two_random_records_match"] = prior
@@ -58,7 +84,7 @@ def settings(present: set[str], prior: float | None = None) -> SettingsCreator:
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
         comparisons=comparisons.build(present),
-        blocking_rules_to_generate_predictions=blocking_rules(present),
+        blocking_rules_to_generate_predictions=blocking_rules(present, loose),
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=True,
         additional_columns_to_retain=["source_system"],
@@ -95,8 +121,11 @@ def train(linker: Linker, present: set[str], n_records: int, seed: int = 42) -> 
     step("em names", lambda: linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("first_name_key", "last_name_key"), max_pairs=em_pairs))
     second = ("dob",) if "dob" in present else (("postcode",) if "postcode" in present else ("first_initial",))
+    # the second session also re-derives the prior from its blocked pairs (the deterministic estimate
+    # assumes a rule recall that typo-heavy data does not reach)
     step(f"em {second[0]}", lambda: linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on(*second), max_pairs=em_pairs))
+        block_on(*second), max_pairs=em_pairs,
+        populate_probability_two_random_records_match_from_trained_values=POPULATE_PRIOR))
     return warnings
 
 

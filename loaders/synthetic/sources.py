@@ -493,8 +493,14 @@ def school_census(ctx: Ctx):
     excl = np.where(rng.random(x.n) < 0.01, 1, 0) + np.where(low & (rng.random(x.n) < 0.4), 1, 0)
     ctx.school_att = dict(zip(x.pidx.tolist(), zip(att.tolist(), excl.tolist(), strict=False), strict=False))
     keys = x.keys("SC25-", 6, 1)
-    upns = np.array([core.upn(873, SCHOOLS[s][0], int(y), int(p_) % 1000) for s, y, p_ in
-                     zip(sch.tolist(), (yr_start[x.src]).tolist(), x.pidx.tolist(), strict=False)], dtype=object)
+    # UPN allocated by the first school (one of 60 establishments) in the entry year; serial unique
+    estab = 2000 + (b.cur_d[p] * 7 + b.hh[p]) % 60
+    seen: dict[tuple[int, int], int] = {}
+    upn_of = []
+    for e, y in zip(estab.tolist(), yr_start.tolist(), strict=True):
+        seen[(e, y)] = seen.get((e, y), 0) + 1
+        upn_of.append(core.upn(873, e, y, seen[(e, y)]))
+    upns = np.array(upn_of, dtype=object)[x.src]
     pref = np.where(b.nickname[x.pidx] != "", np.where(rng.random(x.n) < 0.15, b.nickname[x.pidx], ""), "")
     frame = {
         "pupil_record_id": keys, "upn": upns, "legal_surname": last, "legal_forename": first,

@@ -1,0 +1,102 @@
+"""Accuracy floors with real DuckDB/Splink on small data, and the index folder contract."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from loaders.link import run_link
+from loaders.synthetic import generate
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from linkeval import borough_scores, pairwise  # noqa: E402
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+FAKE_1000 = SHARED / "fake_1000.csv"
+
+
+@pytest.fixture(scope="module")
+def linked(tmp_path_factory) -> tuple[Path, Path, dict]:
+    base = tmp_path_factory.mktemp("borough")
+    src, out = base / "src", base / "index"
+    generate(1500, 11, src)
+    summary = run_link(src, out)
+    return src, out, summary
+
+
+def test_generated_borough_accuracy_floor(linked) -> None:
+    src, out, _ = linked
+    s = borough_scores(out, src)
+    assert s["precision"] >= 0.97, s
+    assert s["f1"] >= 0.90, s
+
+
+def test_index_folder_contract(linked) -> None:
+    _, out, summary = linked
+    recs = pd.read_parquet(out / "records.parquet")
+    for c in ("source_system", "record_id", "resident_id", "match_probability", "first_name", "last_name",
+              "dob", "sex", "postcode", "uprn", "address_text", "record_date", "attributes"):
+        assert c in recs.columns, c
+    res = pd.read_parquet(out / "residents.parquet")
+    for c in ("resident_id", "first_name", "last_name", "dob", "sex", "nhs_number", "ni_number", "postcode",
+              "uprn", "n_records", "provenance"):
+        assert c in res.columns, c
+    assert set(recs.resident_id) == set(res.resident_id)
+    prov = json.loads(res.loc[res.n_records.idxmax(), "provenance"])
+    some = next(v for v in prov.values() if v)
+    assert {"value", "source_system", "record_id", "date", "rule"} <= set(some)
+    ex = pd.read_parquet(out / "match_explanations.parquet")
+    for c in ("record_id_l", "source_l", "record_id_r", "source_r", "resident_id", "match_probability",
+              "match_weight", "comparisons"):
+        assert c in ex.columns, c
+    scored = ex[ex.comparisons != "{}"].iloc[0]
+    comp = json.loads(scored.comparisons)
+    assert "first_name" in comp and "match_weight" in comp["first_name"]
+    dq = json.loads((out / "data_quality.json").read_text())
+    assert "gp_registration" in dq and "within_source_duplicates" in dq["gp_registration"]
+    assert summary["accepted"] + summary["quarantined"] == summary["rows_read"]
+    assert (out / "id_registry.parquet").exists() and (out / "id_events.csv").exists()
+    # sensitive columns never leave the source
+    assert "case_notes" not in " ".join(recs.attributes.head(2000))
+
+
+def test_household_guards(linked) -> None:
+    """Planted look-alikes (twins, father and son with one name) are not merged."""
+    src, out, _ = linked
+    sc = pd.read_csv(src / "truth" / "scenarios.csv", dtype=str)
+    looks = sc[sc.scenario_type.isin(["twins", "father_son_same_name"]) | sc.mimics.eq("duplicate_person")]
+    truth = pd.read_csv(src / "truth" / "record_truth.csv", dtype=str)
+    recs = pd.read_parquet(out / "records.parquet", columns=["source_system", "record_id", "resident_id"])
+    m = recs.merge(truth, left_on=["source_system", "record_id"], right_on=["source_system", "record_key"])
+    merged = 0
+    for ids in looks.person_ids.dropna():
+        people = ids.split(";")
+        rs = m[m.person_id.isin(people)]
+        if rs.groupby("resident_id").person_id.nunique().max() > 1:
+            merged += 1
+    assert len(looks) > 0
+    assert merged <= len(looks) // 3, (merged, len(looks))
+
+
+@pytest.mark.skipif(not FAKE_1000.exists(), reason="shared/datasets/fake_1000.csv not present")
+def test_fake_1000_accuracy_floor(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    (src / "mappings").mkdir(parents=True)
+    shutil.copy(FAKE_1000, src / "fake_1000.csv")
+    (src / "mappings" / "fake_1000.yaml").write_text(yaml.safe_dump({
+        "source_system": "fake_1000", "file": "fake_1000.csv", "record_key": "unique_id",
+        "fields": {"first_name": "first_name", "last_name": "surname",
+                   "dob": {"column": "dob", "format": "%Y-%m-%d"}, "town": "city", "email": "email"},
+    }))
+    run_link(src, tmp_path / "out")
+    recs = pd.read_parquet(tmp_path / "out" / "records.parquet", columns=["record_id", "resident_id"])
+    truth = pd.read_csv(FAKE_1000, dtype=str)[["unique_id", "cluster"]]
+    m = recs.merge(truth, left_on="record_id", right_on="unique_id")
+    s = pairwise(m.resident_id, m.cluster)
+    assert s["f1"] >= 0.85, s
