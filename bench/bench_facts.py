@@ -50,7 +50,8 @@ def truth_linked_records(sources: Path, out: Path) -> int:
     con.execute(f"""
         COPY (SELECT r.source_system, r.record_id, coalesce(t.person_id, r.unique_id) AS resident_id,
                      1.0 AS match_probability, r.first_name, r.last_name, r.dob, r.sex, r.postcode, r.uprn,
-                     r.address_text, r.nhs_number, r.ni_number, r.record_date, r.row_number, r.attributes
+                     r.address_text, r.flat, r.house_number, r.street, r.building, r.town, r.nhs_number,
+                     r.ni_number, r.record_date, r.row_number, r.attributes
               FROM records r LEFT JOIN read_csv('{sources / "truth" / "record_truth.csv"}', all_varchar = true) t
                 ON t.source_system = r.source_system AND CAST(t.row_number AS BIGINT) = r.row_number)
         TO '{out / "records.parquet"}' (FORMAT parquet)""")  # noqa: S608

@@ -12,8 +12,13 @@
 WITH toString(toInteger(substring($today, 0, 4)) - 6) + substring($today, 4) AS born_after
 MATCH (k:Resident)-[l:LIVES_AT]->(a:Address)
 WHERE k.dob > born_after AND k.dob <= $today AND l.current AND l.source_system IN $access_sources
-  AND coalesce(k.deceased, false) = false AND coalesce(k.uprn, a.uprn) = a.uprn
-WITH DISTINCT k, coalesce(a.ward, 'Unknown') AS ward
+  AND coalesce(k.deceased, false) = false
+// where the child lives now: no later current registration elsewhere
+OPTIONAL MATCH (k)-[l2:LIVES_AT]->(b2:Address)
+WHERE l2.current AND b2.uprn <> a.uprn AND l2.source_system IN $access_sources AND l2.from_date > l.from_date
+WITH k, a, l, count(l2) AS later
+WHERE later = 0
+WITH k, head(collect(coalesce(a.ward, 'Unknown'))) AS ward
 WITH ward, count(k) AS n
 RETURN ward, CASE WHEN n < $suppress_below THEN null ELSE n END AS children_0_5, n < $suppress_below AS suppressed,
        CASE WHEN n < $suppress_below THEN 'Fewer than ' + toString($suppress_below) + ' children aged 0-5 in ' + ward

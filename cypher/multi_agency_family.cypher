@@ -15,7 +15,18 @@
 // example: residex query multi_agency_family -p min_agencies=3
 MATCH (m:Resident)-[:HAD_CONTACT]->(c:AgencyContact)
 WHERE c.source_system IN $agencies AND c.source_system IN $access_sources AND c.contact_date IS NOT NULL
-MATCH (m)-[:MEMBER_OF]->(h:Household)
+WITH DISTINCT m
+// the household: everyone living now where the person lives now (a current registration there and no
+// later current registration elsewhere)
+MATCH (m)-[l:LIVES_AT]->(h:Address)
+WHERE l.current AND l.source_system IN $access_sources
+OPTIONAL MATCH (m)-[l2:LIVES_AT]->(b2:Address)
+WHERE l2.current AND b2.uprn <> h.uprn AND l2.source_system IN $access_sources AND l2.from_date > l.from_date
+WITH m, h, l, count(l2) AS later
+WHERE later = 0
+WITH DISTINCT m, h
+MATCH (m)-[:HAD_CONTACT]->(c:AgencyContact)
+WHERE c.source_system IN $agencies AND c.source_system IN $access_sources AND c.contact_date IS NOT NULL
 WITH h, m, c, toInteger(substring(c.contact_date, 5, 2)) - 1 + $contact_months AS mo
 WITH h, collect({agency: c.source_system, from: c.contact_date,
                  to: toString(toInteger(substring(c.contact_date, 0, 4)) + mo / 12) + '-'
@@ -26,10 +37,10 @@ WITH h, collect({agency: c.source_system, from: c.contact_date,
                        + (CASE WHEN $access_personal THEN m.full_name ELSE m.pseudonym END) + ')'}) AS contact_ivs
 WHERE size(reduce(acc = [], x IN contact_ivs | CASE WHEN x.agency IN acc THEN acc ELSE acc + x.agency END))
       >= $min_agencies
-OPTIONAL MATCH (h)<-[:MEMBER_OF]-(m2:Resident)-[cl:CLAIMS]->(:Address)
-WHERE cl.source_system IN $agencies AND cl.source_system IN $access_sources AND cl.from_date IS NOT NULL
+OPTIONAL MATCH (h)<-[hl:LIVES_AT]-(m2:Resident)-[cl:CLAIMS]->(:Address)
+WHERE hl.current AND cl.source_system IN $agencies AND cl.source_system IN $access_sources AND cl.from_date IS NOT NULL
 WITH h, contact_ivs,
-     collect({agency: cl.source_system, from: cl.from_date, to: coalesce(cl.to_date, $today),
+     collect(DISTINCT {agency: cl.source_system, from: cl.from_date, to: coalesce(cl.to_date, $today),
               record_id: cl.record_id, resident_id: m2.resident_id,
               fact: cl.source_system + ': ' + coalesce(cl.claim_type, 'service') + ' from ' + cl.from_date
                     + CASE WHEN cl.to_date IS NULL THEN ' (open)' ELSE ' to ' + cl.to_date END + ' ('
@@ -44,8 +55,8 @@ WITH h, ivs, [p IN points WHERE size(p.agencies) >= $min_agencies] AS hits
 WHERE size(hits) > 0
 WITH h, ivs, reduce(best = hits[0], p IN hits | CASE WHEN p.at < best.at THEN p ELSE best END) AS hit
 WITH h, ivs, hit, [x IN ivs WHERE x.from <= hit.at AND x.to >= hit.at] AS active
-MATCH (h)-[:OCCUPIES]->(a:Address)
-RETURN head([x IN active | x.resident_id]) AS resident_id, a.uprn AS uprn, h.household_id AS household_id,
+WITH h AS a, ivs, hit, active
+RETURN head([x IN active | x.resident_id]) AS resident_id, a.uprn AS uprn,
        CASE WHEN $access_personal THEN a.address_text ELSE a.ward END AS address, a.ward AS ward,
        size(hit.agencies) AS agencies_at_once, hit.agencies AS agencies, hit.at AS at,
        reduce(acc = [], x IN ivs | CASE WHEN x.resident_id IN acc THEN acc ELSE acc + x.resident_id END)

@@ -29,7 +29,8 @@ WITH caller_key, people, calls,
 WHERE size(starts) > 0
 WITH caller_key, people, calls, calls[starts[0]] AS first, calls[starts[0] + $min_calls - 1] AS last,
      coalesce(head([p IN people WHERE size(coalesce(p.first_name, '')) > 1]), head(people)) AS r
-OPTIONAL MATCH (r)-[:MEMBER_OF]->(:Household)-[:OCCUPIES]->(a:Address)
+WITH caller_key, people, calls, first, last, r, head([c IN calls WHERE c.uprn IS NOT NULL | c.uprn]) AS call_uprn
+OPTIONAL MATCH (a:Address {uprn: call_uprn})
 RETURN r.resident_id AS resident_id, a.uprn AS uprn,
        CASE WHEN $access_personal THEN r.full_name ELSE r.pseudonym END AS caller,
        CASE WHEN $access_personal THEN a.address_text ELSE coalesce(a.ward, r.ward) END AS address,

@@ -1,8 +1,10 @@
 // name: safeguarding_da_child
 // title: Child living with an adult known for domestic abuse
-// description: Children (under 18) whose current household includes an adult recorded by the police as
-// description: the suspect in a domestic-abuse incident, where the child was born before the incident.
+// description: Children (under 18) who live now at the same dwelling as an adult recorded by the police as
+// description: the suspect in a domestic-abuse incident, where the child was born before the last incident.
 // description: Where the police record does not say the person's role, any domestic-abuse contact counts.
+// description: Someone lives at a dwelling when a current registration puts them there and no later current
+// description: registration puts them elsewhere.
 // category: detector
 // roles: social_worker, analyst, ig_officer
 // mode: read
@@ -16,14 +18,25 @@ WHERE c.source_system IN $access_sources AND c.agency = 'police' AND c.contact_t
   AND ($since IS NULL OR c.contact_date >= $since)
   AND coalesce(s.dob, '0000-00-00') <= child_dob
 WITH child_dob, s, collect(c) AS incidents
-WITH child_dob, s, incidents, reduce(m = '', c IN incidents | CASE WHEN c.contact_date > m THEN c.contact_date ELSE m END) AS last_incident
-MATCH (s)-[:MEMBER_OF]->(h:Household)<-[:MEMBER_OF]-(k:Resident)
-WHERE k <> s AND k.dob > child_dob AND k.dob < last_incident
-MATCH (h)-[:OCCUPIES]->(a:Address)
-MATCH (k)-[kl:LIVES_AT]->(a)
-WHERE kl.current AND kl.source_system IN $access_sources
-WITH s, incidents, last_incident, h, a, k, collect(kl)[0] AS kl
-WITH s, incidents, last_incident, h, a, collect(k) AS children, collect(kl) AS child_regs
+WITH child_dob, s, incidents,
+     reduce(m = '', c IN incidents | CASE WHEN c.contact_date > m THEN c.contact_date ELSE m END) AS last_incident
+// where the adult lives now
+MATCH (s)-[l:LIVES_AT]->(a:Address)
+WHERE l.current AND l.source_system IN $access_sources
+OPTIONAL MATCH (s)-[l2:LIVES_AT]->(b2:Address)
+WHERE l2.current AND b2.uprn <> a.uprn AND l2.source_system IN $access_sources AND l2.from_date > l.from_date
+WITH child_dob, s, incidents, last_incident, a, l, count(l2) AS later
+WHERE later = 0
+WITH DISTINCT child_dob, s, incidents, last_incident, a
+// children living there now
+MATCH (k:Resident)-[kl:LIVES_AT]->(a)
+WHERE k <> s AND kl.current AND kl.source_system IN $access_sources AND k.dob > child_dob AND k.dob < last_incident
+OPTIONAL MATCH (k)-[k2:LIVES_AT]->(b3:Address)
+WHERE k2.current AND b3.uprn <> a.uprn AND k2.source_system IN $access_sources AND k2.from_date > kl.from_date
+WITH s, incidents, last_incident, a, k, kl, count(k2) AS later
+WHERE later = 0
+WITH s, incidents, last_incident, a, k, collect(kl)[0] AS kl
+WITH s, incidents, last_incident, a, collect(k) AS children, collect(kl) AS child_regs
 RETURN s.resident_id AS resident_id, a.uprn AS uprn,
        CASE WHEN $access_personal THEN s.full_name ELSE s.pseudonym END AS adult,
        CASE WHEN $access_personal THEN a.address_text ELSE a.ward END AS address, a.ward AS ward,

@@ -22,7 +22,8 @@ WITH since, child_dob, m, x,
           THEN {source_system: n.source_system, record_id: n.record_id, date: n.contact_date, to: n.contact_date,
                 kind: n.contact_type, role: n.role, agency: n.agency}
           ELSE {source_system: x.source_system, record_id: x.record_id, date: x.from_date, to: x.to_date,
-                kind: x.claim_type, attendance: x.attr_attendance_pct, exclusions: x.attr_exclusions,
+                kind: x.claim_type, attendance: coalesce(x.attr_attendance_pct, x.attendance_pct),
+                exclusions: coalesce(x.attr_exclusions, x.exclusions),
                 agency: x.source_system} END AS f
 WHERE f.source_system IN $access_sources
 WITH since, child_dob, m, f,
@@ -33,12 +34,22 @@ WITH since, child_dob, m, f,
           WHEN f.source_system = 'school_census' AND f.kind = 'school_place'
                AND (coalesce(f.attendance, 100.0) < 90 OR coalesce(f.exclusions, 0) > 0) THEN 'education'
           WHEN f.source_system = 'childrens_social_care' AND coalesce(f.to, $today) >= since THEN 'children_need_help'
-          WHEN f.source_system IN ['dwp_benefits', 'housing_benefit'] AND f.kind IN ['Universal Credit', 'ESA']
+          WHEN f.source_system IN ['dwp_benefits', 'housing_benefit']
+               AND f.kind IN ['universal_credit', 'esa', 'Universal Credit', 'ESA']
                AND (f.to IS NULL OR f.to >= $today) AND coalesce(m.dob, '0000-00-00') <= child_dob
                THEN 'worklessness'
           ELSE null END AS criterion
 WHERE criterion IS NOT NULL
-MATCH (m)-[:MEMBER_OF]->(h:Household)
+WITH since, child_dob, m, criterion, f
+// the family: everyone living now where this person lives now (a current registration there and no later
+// current registration elsewhere)
+MATCH (m)-[l:LIVES_AT]->(h:Address)
+WHERE l.current AND l.source_system IN $access_sources
+OPTIONAL MATCH (m)-[l2:LIVES_AT]->(b2:Address)
+WHERE l2.current AND b2.uprn <> h.uprn AND l2.source_system IN $access_sources AND l2.from_date > l.from_date
+WITH child_dob, m, criterion, f, h, l, count(l2) AS later
+WHERE later = 0
+WITH DISTINCT child_dob, m, criterion, f, h
 WITH child_dob, h, criterion, f.agency AS agency,
      collect({source_system: f.source_system, record_id: f.record_id, date: f.date,
               fact: criterion + ': ' + coalesce(f.kind, '') + CASE WHEN f.attendance IS NULL THEN ''
@@ -50,12 +61,12 @@ WITH child_dob, h, collect({criterion: criterion, agencies: agencies, facts: siz
                  resident_ids: reduce(a = [], w IN whos | a + [r IN w WHERE NOT r IN a])}) AS matrix,
      collect(reduce(a = [], e IN evs | a + e)) AS evs
 WHERE size(matrix) >= $min_criteria
-MATCH (h)<-[:MEMBER_OF]-(k:Resident)
-WHERE k.dob > child_dob
-WITH h, matrix, evs, count(k) AS children
-MATCH (h)-[:OCCUPIES]->(a:Address)
-WITH h, a, matrix, children, reduce(acc = [], e IN evs | acc + e) AS evidence
-RETURN head(head(matrix).resident_ids) AS resident_id, a.uprn AS uprn, h.household_id AS household_id,
+// a family with at least one child living there now
+MATCH (k:Resident)-[kl:LIVES_AT]->(h)
+WHERE kl.current AND kl.source_system IN $access_sources AND k.dob > child_dob
+WITH h, matrix, evs, count(DISTINCT k) AS children
+WITH h AS a, matrix, children, reduce(acc = [], e IN evs | acc + e) AS evidence
+RETURN head(head(matrix).resident_ids) AS resident_id, a.uprn AS uprn,
        CASE WHEN $access_personal THEN a.address_text ELSE a.ward END AS address, a.ward AS ward,
        children, size(matrix) AS criteria_met, [c IN matrix | c.criterion] AS criteria, matrix,
        'Meets ' + toString(size(matrix)) + ' Supporting Families criteria: '

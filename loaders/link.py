@@ -214,7 +214,7 @@ def _edges(con: duckdb.DuckDBPyConnection, threshold: float) -> None:
               AND NOT coalesce(abs(date_diff('day', l.dob, r.dob)) > {clustering.DOB_TOLERANCE_DAYS}
                       AND NOT (day(l.dob) = month(r.dob) AND month(l.dob) = day(r.dob)
                                AND year(l.dob) = year(r.dob))
-                      AND levenshtein(l.dob_str, r.dob_str) > 1, FALSE)
+                      AND damerau_levenshtein(l.dob_str, r.dob_str) > 1, FALSE)
         ), allp AS (
             SELECT unique_id_l, unique_id_r, match_probability, match_weight, 'splink' AS rule FROM p
             UNION ALL

@@ -61,7 +61,8 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--people", type=click.IntRange(1), default=3000, show_default=True, help="Residents to simulate.")
+@click.option("--people", type=click.IntRange(200), default=3000, show_default=True,
+              help="Residents to simulate (at least 200, so that every scenario can be planted).")
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed; same seed, same files.")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for the extracts and truth/.")
 @friendly
@@ -70,7 +71,8 @@ def generate(people: int, seed: int, out: Path) -> None:
     from loaders.synthetic import generate as run
 
     summary = run(people, seed, out, progress=say)
-    click.echo(f"wrote {sum(summary.get('records', {}).values())} source records for {people} people to {out}")
+    click.echo(f"wrote {summary['source_records']:,} source records for {people:,} people to {out} "
+               f"in {summary['seconds']:.1f}s")
 
 
 @main.command()
@@ -171,7 +173,7 @@ def serve(host: str, port: int) -> None:
 @main.command()
 @click.option("--data", type=click.Path(path_type=Path), default=None,
               help="Data directory (default $RESIDEX_DATA or ./residex-data).")
-@click.option("--people", type=click.IntRange(50), default=3000, show_default=True,
+@click.option("--people", type=click.IntRange(200), default=3000, show_default=True,
               help="Size of the synthetic demo borough.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=5000, show_default=True)

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from test_browser import PASSWORD, Visit, browser, live  # noqa: F401 - module fixtures reused
 
 pytestmark = [pytest.mark.browser,

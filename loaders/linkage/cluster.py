@@ -20,13 +20,16 @@ AMBIGUITY_BITS = 2.0  # a record as close (in match weight) to two conflicting r
 
 
 def dob_compatible(a: date, b: date) -> bool:
-    """Not in strong disagreement: within ~a year, a day/month swap, or one digit apart."""
+    """Not in strong disagreement: within ~a year, a day/month swap, one digit or one transposition."""
     if abs((a - b).days) <= DOB_TOLERANCE_DAYS:
         return True
     if a.year == b.year and a.day == b.month and a.month == b.day:
         return True
     sa, sb = a.isoformat(), b.isoformat()
-    return sum(x != y for x, y in zip(sa, sb, strict=True)) <= 1
+    diff = [k for k, (x, y) in enumerate(zip(sa, sb, strict=True)) if x != y]
+    if len(diff) <= 1:
+        return True
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and sa[diff[0]] == sb[diff[1]] and sa[diff[1]] == sb[diff[0]]
 
 
 class _Cluster:

@@ -72,7 +72,7 @@ def dob() -> dict[str, Any]:
             # day/month swap kept as evidence: 03/02 for 02/03
             _lvl("day(dob_l) = month(dob_r) AND month(dob_l) = day(dob_r) AND year(dob_l) = year(dob_r)",
                  "day/month swap"),
-            _lvl(f"abs({d}) <= 1 OR levenshtein(dob_str_l, dob_str_r) <= 1", "one digit or day"),
+            _lvl(f"abs({d}) <= 1 OR damerau_levenshtein(dob_str_l, dob_str_r) <= 1", "one digit or day"),
             _lvl("month(dob_l) = month(dob_r) AND day(dob_l) = day(dob_r) AND abs(year(dob_l) - year(dob_r)) <= 1",
                  "year off by one"),
             _lvl(f"abs({d}) <= 31", "within a month"),

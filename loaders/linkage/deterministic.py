@@ -24,7 +24,7 @@ def deterministic_edges(con: duckdb.DuckDBPyConnection) -> None:
         JOIN records h ON h.unique_id = g.unique_id
         JOIN records r ON r.{col} = g.v AND r.unique_id <> h.unique_id
         WHERE NOT coalesce(abs(date_diff('day', h.dob, r.dob)) > 400
-                           AND levenshtein(h.dob_str, r.dob_str) > 1
+                           AND damerau_levenshtein(h.dob_str, r.dob_str) > 1
                            AND NOT (day(h.dob) = month(r.dob) AND month(h.dob) = day(r.dob)), FALSE)
           AND NOT coalesce(h.nhs_number <> r.nhs_number, FALSE)""")
     con.execute("CREATE OR REPLACE TABLE det_edges AS " + " UNION ALL ".join(parts))
