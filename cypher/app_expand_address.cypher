@@ -2,7 +2,7 @@
 // title: Neighbours of an address (network view)
 // description: Residents placed at a dwelling or claiming there, and the household occupying it, each
 // description: capped at $cap with the full count (a hostel or care home can hold hundreds), filtered by
-// description: the source systems the session may see.
+// description: the source systems the session may see. The SELF row carries the dwelling's own properties.
 // category: app
 // roles: fraud_investigator, social_worker, ig_officer
 // mode: read
@@ -38,3 +38,11 @@ WITH collect({rel: {type: 'OCCUPIES', out: false},
               node: {label: 'Household', key: h.household_id, size: h.size, adults: h.adults,
                      children: h.children}}) AS items
 RETURN 'OCCUPIES' AS part, items[..$cap] AS items, size(items) AS total
+UNION ALL
+MATCH (a:Address {uprn: $uprn})
+WHERE $access_personal
+RETURN 'SELF' AS part,
+       [{rel: null, node: {label: 'Address', key: a.uprn,
+                           address_text: CASE WHEN a.protected THEN null ELSE a.address_text END,
+                           postcode: CASE WHEN a.protected THEN null ELSE a.postcode END, ward: a.ward,
+                           protected: coalesce(a.protected, false)}}] AS items, 1 AS total

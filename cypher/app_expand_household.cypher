@@ -1,7 +1,8 @@
 // name: app_expand_household
 // title: Neighbours of a household (network view)
 // description: The members of a household who have a record in a source the session may see, and the
-// description: dwelling it occupies; capped at $cap with the full count.
+// description: dwelling it occupies; capped at $cap with the full count. The SELF row carries the
+// description: household's own properties.
 // category: app
 // roles: fraud_investigator, social_worker, ig_officer
 // mode: read
@@ -26,3 +27,9 @@ WITH collect({rel: {type: 'OCCUPIES', out: true},
                      postcode: CASE WHEN a.protected THEN null ELSE a.postcode END, ward: a.ward,
                      protected: coalesce(a.protected, false)}}) AS items
 RETURN 'OCCUPIES' AS part, items[..$cap] AS items, size(items) AS total
+UNION ALL
+MATCH (h:Household {household_id: $household_id})
+WHERE $access_personal
+RETURN 'SELF' AS part,
+       [{rel: null, node: {label: 'Household', key: h.household_id, size: h.size, adults: h.adults,
+                           children: h.children}}] AS items, 1 AS total

@@ -244,6 +244,8 @@ class Loader:
         family = _table(idx, "relationships.parquet", ("from_resident_id", "to_resident_id", "type",
                                                        "source_system", "record_id"), True)
         self.as_of = self._as_of(records)
+        self.flags = self._restrictions(_table(idx, "restrictions.parquet", ("resident_id", "flag"), True))
+        self.protected = {str(r["uprn"]) for r in _rows(_table(idx, "protected_addresses.parquet", ("uprn",), True))}
 
         self.say(f"schema: {len(self.model.schema())} indexes and constraints")
         self.store.ensure_schema(self.model.schema())
@@ -281,12 +283,21 @@ class Loader:
                 latest = d
         return latest or dt.date.today()
 
+    @staticmethod
+    def _restrictions(pf: pq.ParquetFile | None) -> dict[str, set[str]]:
+        """Governance flags per resident (national data opt-out, sealed record) from the index."""
+        flags: dict[str, set[str]] = defaultdict(set)
+        for row in _rows(pf):
+            flags[str(row["resident_id"])].add(str(row["flag"]))
+        return flags
+
     def _address_rows(self, pf: pq.ParquetFile | None) -> Iterator[dict[str, Any]]:
         allowed = self.model.node("Address").properties
         for row in _rows(pf):
             if row.get("ward"):
                 self.wards[str(row["uprn"])] = row["ward"]
             row["uprn"] = str(row["uprn"])
+            row["protected"] = row["uprn"] in self.protected
             if "council_owned" in row and isinstance(row["council_owned"], str):
                 row["council_owned"] = row["council_owned"].upper() in ("Y", "YES", "TRUE", "1")
             yield {"uprn": row["uprn"], "ward": row.get("ward"), "props": _pick(row, allowed, ("uprn",))}
@@ -310,6 +321,8 @@ class Loader:
                 "sources": list(row.get("source_systems") or row.get("sources") or []),
                 "uprn": uprn,
                 "ward": self.wards.get(uprn) if uprn else None,
+                "opt_out": "opt_out" in self.flags.get(rid, ()),
+                "sealed": "sealed" in self.flags.get(rid, ()),
             })
             yield {"resident_id": rid, "props": {k: v for k, v in props.items() if v is not None},
                    "_dob": dob, "_uprn": uprn}

@@ -146,7 +146,8 @@ def test_analyst_sees_aggregates_only(visit: Any) -> None:
     v.go("/queries/spd_other_adults")
     v.page.click(".run-form button")
     body = _text(v)
-    assert "Khan" not in body and "P-r001" in body and "open in network" not in body
+    assert "1 row matched" in body and "aggregates only" in body
+    assert "Khan" not in body and "P-r001" not in body and "open in network" not in body
 
 
 def test_ig_officer_reads_the_audit_log(visit: Any) -> None:

@@ -133,9 +133,12 @@ def test_analyst_sees_no_names(as_role: dict[str, Session]) -> None:
     page = s.get("/insights").text
     assert "Riverside" in page and "Khan" not in page and "&lt;5" in page
     r = s.post("/queries/spd_other_adults", {"min_sources": "2"})
-    assert r.status_code == 200
-    assert "Khan" not in r.text and "Flat 4" not in r.text and "P-r001" in r.text
-    assert "open in network" not in r.text
+    assert r.status_code == 200 and 'id="query-summary"' in r.text and "1 row matched" in r.text
+    for personal in ("Khan", "Flat 4", "P-r001", "R001", "open in network", "Export"):
+        assert personal not in r.text
+    api = s.c.post("/api/queries/spd_other_adults", json={"params": {}}, headers={"X-CSRF-Token": s.token})
+    assert api.get_json() == {"aggregate": {"rows": 1, "by_ward": {"Riverside": None}}}
+    assert s.post("/queries/spd_other_adults/export", {"min_sources": "2"}).status_code == 403
 
 
 def test_administrator_manages_accounts_only(as_role: dict[str, Session]) -> None:

@@ -24,6 +24,7 @@ class RoleViews:
     role: str
     views: frozenset[str]
     node_kinds: tuple[str, ...]
+    query_results: str = "rows"
 
 
 @cache
@@ -46,7 +47,10 @@ def load_views(path: Path = VIEWS_FILE) -> dict[str, RoleViews]:
         if set(kinds) - labels:
             raise ViewPolicyError(f"{path}: roles.{role}.node_kinds: not in the graph model: "
                                   f"{sorted(set(kinds) - labels)}")
-        out[role] = RoleViews(role, frozenset(views), kinds)
+        results = spec.get("query_results", "rows")
+        if results not in ("rows", "aggregates"):
+            raise ViewPolicyError(f"{path}: roles.{role}.query_results must be 'rows' or 'aggregates'")
+        out[role] = RoleViews(role, frozenset(views), kinds, results)
     return out
 
 
@@ -61,3 +65,8 @@ def can(role: str, view: str) -> bool:
 
 def node_kinds(role: str) -> tuple[str, ...]:
     return load_views()[role].node_kinds
+
+
+def rows_allowed(role: str) -> bool:
+    """False for roles that see saved-query results as aggregates only (no row, no export)."""
+    return load_views()[role].query_results == "rows"

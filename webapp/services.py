@@ -24,7 +24,9 @@ SEARCH_LIMIT = 50
 UNCERTAIN_BELOW = 0.9  # a link whose match probability is under this is "uncertain" in the views
 EXPANDABLE = {"Resident": ("app_expand_resident", "resident_id"), "Address": ("app_expand_address", "uprn"),
               "Household": ("app_expand_household", "household_id")}
-GOLDEN_FIELDS = ("first_name", "last_name", "dob", "sex", "postcode", "uprn", "nhs_number", "ni_number")
+GOLDEN_FIELDS = {"first_name": "First name", "last_name": "Last name", "dob": "Date of birth", "sex": "Sex",
+                 "postcode": "Postcode", "uprn": "UPRN (dwelling)", "nhs_number": "NHS number",
+                 "ni_number": "NI number"}
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})$")
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 
@@ -136,6 +138,10 @@ class ProvenanceItem:
     sources: list[dict[str, Any]]
     rule: str = ""
 
+    @property
+    def label(self) -> str:
+        return GOLDEN_FIELDS.get(self.field, self.field)
+
 
 @dataclass
 class ResidentPage:
@@ -238,6 +244,11 @@ def _expand_into(data: GraphData, kind: str, key: str, cap: int) -> list[tuple[s
     added: list[tuple[str, str]] = []
     capped = False
     for part in parts:
+        if part["part"] == "SELF":  # the expanded node's own properties (address text, household size)
+            for item in part["items"]:
+                props = {k: v for k, v in item["node"].items() if k not in ("label", "key")}
+                data.nodes[src]["props"] = {**data.nodes[src]["props"], **props}
+            continue
         if part["total"] > cap:
             capped = True
             data.capped.append({"node": src, "label": data.nodes.get(src, {}).get("props", {}).get("name")

@@ -77,6 +77,13 @@ def run_query(name: str) -> Any:
     if not isinstance(body, dict):
         return jsonify(error={"status": 400, "code": "bad_request", "message": "send a JSON object of params"}), 400
     result = services.run_query(q, body.get("params") or {})
+    from webapp import policy
+    from webapp.blueprints.queries import aggregate
+
+    if not policy.rows_allowed(g.user.role):
+        audit.record("run_query", query=q.name, params=result.params, rows=len(result.rows), shown="aggregates",
+                     via="api")
+        return jsonify(aggregate=aggregate(result))
     audit.record("run_query", resident_ids=[str(r["resident_id"]) for r in result.rows if r.get("resident_id")],
                  query=q.name, params=result.params, rows=len(result.rows), via="api")
     return jsonify(columns=result.columns, rows=_jsonable(result.rows))

@@ -42,6 +42,21 @@ def _resident_ids(result: QueryResult) -> list[str]:
     return [str(r["resident_id"]) for r in result.rows if r.get("resident_id")]
 
 
+SUPPRESS_BELOW = 5
+
+
+def aggregate(result: QueryResult) -> dict[str, Any]:
+    """What an aggregates-only role sees of a result: the row count and counts per ward, small cells
+    suppressed (None), never a row."""
+    by_ward: dict[str, int] = {}
+    for r in result.rows:
+        if r.get("ward") is not None or "ward" in result.columns:
+            key = str(r.get("ward") or "unknown")
+            by_ward[key] = by_ward.get(key, 0) + 1
+    return {"rows": len(result.rows),
+            "by_ward": {k: (n if n >= SUPPRESS_BELOW else None) for k, n in sorted(by_ward.items())}}
+
+
 @bp.get("/queries")
 @requires_view("queries")
 def index() -> Any:
@@ -63,6 +78,10 @@ def run(name: str) -> Any:
         result = services.run_query(q, raw)
     except ParamError as e:
         return render_template("query.html", q=q, raw=raw, result=None, error=str(e)), 400
+    if not policy.rows_allowed(g.user.role):
+        summary = aggregate(result)
+        audit.record("run_query", query=q.name, params=result.params, rows=len(result.rows), shown="aggregates")
+        return render_template("query.html", q=q, raw=raw, result=None, summary=summary, elapsed=result.elapsed_ms)
     audit.record("run_query", resident_ids=_resident_ids(result), query=q.name, params=result.params,
                  rows=len(result.rows), uprns=sorted({str(r["uprn"]) for r in result.rows if r.get("uprn")})[:200])
     return render_template("query.html", q=q, raw=raw, result=result,
@@ -79,6 +98,8 @@ def _cell(v: Any) -> str:
 @requires_view("queries")
 def export(name: str) -> Any:
     q = _query(name)
+    if not policy.rows_allowed(g.user.role):
+        abort(403, description=f"the {g.user.role_title} role sees aggregates only and may not export rows")
     result = services.run_query(q, _raw(q))
     buf = io.StringIO()
     w = csv.writer(buf)
