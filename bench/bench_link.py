@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from linkeval import borough_scores  # noqa: E402
+from bench_link_eval import borough_scores  # noqa: E402
 
 from loaders.link import run_link  # noqa: E402
 

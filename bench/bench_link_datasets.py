@@ -21,7 +21,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from linkeval import pairwise  # noqa: E402
+from bench_link_eval import pairwise  # noqa: E402
 
 from loaders.link import run_link  # noqa: E402
 

@@ -1,11 +1,11 @@
 // name: empty_exemption_occupied
 // title: Empty-property exemption on an occupied dwelling
-// description: Council tax empty-property exemptions (class C, empty and unfurnished) whose period
-// description: overlaps residents being registered at the dwelling by other systems (GP, electoral
-// description: register, DWP, housing benefit...). An exemption that ended before the residents moved in,
-// description: or a dwelling nobody is registered at, is not flagged. An open-ended registration counts only
-// description: when no later current registration puts the person elsewhere (a stale record of a former
-// description: occupant does not count).
+// description: Council tax empty-property exemptions (class C, empty and unfurnished) during which people
+// description: registered as arriving at the dwelling in other systems (GP, electoral register, DWP,
+// description: housing benefit...) and still live there or stayed past the exemption's start. An exemption
+// description: that ended before the residents moved in, a dwelling nobody is registered at, or one billed
+// description: on another council tax account for the same period, is not flagged. An open-ended
+// description: registration counts only when no later current registration puts the person elsewhere.
 // category: detector
 // roles: fraud_investigator, analyst, ig_officer
 // mode: read
@@ -17,8 +17,15 @@ WHERE e.claim_type = 'empty_exemption' AND e.source_system IN $access_sources
 WITH ll, e, a, coalesce(e.to_date, $today) AS e_end
 MATCH (o:Resident)-[l:LIVES_AT]->(a)
 WHERE o <> ll AND l.source_system IN $access_sources AND l.source_system <> e.source_system
-  AND coalesce(l.from_date, '0000') <= e_end AND coalesce(l.to_date, '9999-12-31') >= coalesce(e.from_date, '0000')
-  AND coalesce(l.from_date, '0000') <= $today
+  // registered as arriving at the dwelling while it was exempt as empty
+  AND l.from_date >= coalesce(e.from_date, '0000') AND l.from_date <= e_end AND l.from_date <= $today
+// not if another council tax account was billing the dwelling on the arrival date
+OPTIONAL MATCH (:Resident)-[p:CLAIMS]->(a)
+WHERE p.claim_type = 'council_tax_liability' AND p.source_system = e.source_system AND p.record_id <> e.record_id
+  AND p.source_system IN $access_sources AND coalesce(p.from_date, '0000') <= l.from_date
+  AND coalesce(p.to_date, '9999-12-31') >= l.from_date
+WITH ll, e, a, e_end, o, l, count(p) AS billed
+WHERE billed = 0
 // an open-ended registration counts only if no later current registration puts the person elsewhere
 OPTIONAL MATCH (o)-[l2:LIVES_AT]->(b2:Address)
 WHERE l.to_date IS NULL AND l2.current AND b2.uprn <> a.uprn AND l2.source_system IN $access_sources
@@ -39,7 +46,7 @@ RETURN ll.resident_id AS resident_id, a.uprn AS uprn,
        size(residents) AS residents, residents AS resident_ids,
        'Empty-property exemption from ' + coalesce(e.from_date, 'an unknown date')
          + CASE WHEN e.to_date IS NULL THEN ' (still open)' ELSE ' to ' + e.to_date END
-         + ' while ' + toString(size(residents)) + ' resident(s) were registered at the dwelling by other systems.'
+         + ' while ' + toString(size(residents)) + ' resident(s) registered as moving in by other systems.'
          AS reason,
        [{source_system: e.source_system, record_id: e.record_id, date: e.from_date,
          fact: 'class C empty-property exemption from ' + coalesce(e.from_date, 'an unknown date')

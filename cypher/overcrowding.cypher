@@ -1,9 +1,9 @@
 // name: overcrowding
 // title: Overcrowded dwellings
 // description: Dwellings (houses, flats and HMOs; care homes excluded) where more people live than the
-// description: bedroom standard allows: residents > factor x bedrooms. A resident is counted when a
-// description: current registration in a visible source puts them at the dwelling and no later current
-// description: registration puts them elsewhere.
+// description: bedroom standard allows: residents > factor x bedrooms. A resident is counted when current
+// description: registrations in visible sources put them at the dwelling and no other address has more
+// description: current registrations for them (or as many, more recent ones).
 // category: detector
 // roles: analyst, social_worker, ig_officer
 // mode: read
@@ -17,13 +17,16 @@ WITH a, count(DISTINCT m) AS registered
 WHERE registered > $factor * a.bedrooms
 MATCH (m:Resident)-[l:LIVES_AT]->(a)
 WHERE l.current AND l.source_system IN $access_sources AND coalesce(m.deceased, false) = false
+WITH a, m, count(DISTINCT l.source_system) AS here, max(l.from_date) AS here_from,
+     collect({source_system: l.source_system, record_id: l.record_id, date: l.from_date,
+              fact: (CASE WHEN $access_personal THEN m.full_name ELSE m.pseudonym END)
+                    + ' registered at the dwelling'}) AS ev
+// lives here rather than elsewhere: no other address with more current registrations (or as many, later)
 OPTIONAL MATCH (m)-[l2:LIVES_AT]->(b2:Address)
-WHERE l2.current AND b2.uprn <> a.uprn AND l2.source_system IN $access_sources AND l2.from_date > l.from_date
-WITH a, m, l, count(l2) AS later
-WHERE later = 0
-WITH a, m, collect({source_system: l.source_system, record_id: l.record_id, date: l.from_date,
-                    fact: (CASE WHEN $access_personal THEN m.full_name ELSE m.pseudonym END)
-                          + ' registered at the dwelling'}) AS ev
+WHERE l2.current AND b2.uprn <> a.uprn AND l2.source_system IN $access_sources
+WITH a, m, here, here_from, ev, b2, count(DISTINCT l2.source_system) AS there, max(l2.from_date) AS there_from
+WITH a, m, here, here_from, ev, collect(CASE WHEN b2 IS NULL THEN null ELSE [there, there_from] END) AS elsewhere
+WHERE all(x IN elsewhere WHERE x[0] < here OR (x[0] = here AND x[1] <= here_from))
 WITH a, count(m) AS residents, collect(m.resident_id) AS resident_ids, collect(ev) AS evs
 WHERE residents > $factor * a.bedrooms
 WITH a, residents, resident_ids, reduce(acc = [], e IN evs | acc + e) AS evidence

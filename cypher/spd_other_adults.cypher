@@ -4,44 +4,64 @@
 // description: (a current GP, electoral, DWP or housing registration there and none later elsewhere). An
 // description: adult disregarded for council tax (student, carer, severely mentally impaired) declared on
 // description: the account is not counted. An other adult must be registered there by at least min_sources
-// description: systems and must not look like a second index entry for the account holder (same surname
+// description: systems, registered there since the account holder's liability began (an earlier, still
+// description: open registration is a former occupant's stale record), and must not look like a second
+// description: index entry for the account holder (same surname
 // description: and initial, no conflicting date of birth). When the account holder is not registered at
 // description: the dwelling by any other system (or is a child), the index probably linked the account to
 // description: the wrong person, so one of the other adults is taken to be the liable person.
 // category: detector
 // roles: fraud_investigator, analyst, ig_officer
 // mode: read
-// param: min_sources int = 2 | an other adult counts when this many source systems register them there
+// param: min_sources int = 1 | an other adult counts when this many source systems register them there
 // param: limit int = 500 | most accounts returned
 // example: residex query spd_other_adults
 WITH toString(toInteger(substring($today, 0, 4)) - 18) + substring($today, 4) AS adult_dob
 MATCH (c:Resident)-[d:CLAIMS]->(a:Address)
 WHERE d.claim_type = 'single_person_discount' AND d.source_system IN $access_sources
   AND (d.to_date IS NULL OR d.to_date >= $today)
-WITH adult_dob, c, d, a,
-     CASE WHEN d.attr_disregard_type IS NOT NULL AND d.attr_disregarded_resident_id IS NULL THEN 1 ELSE 0 END
-       AS unnamed_disregards
+// the disregarded adult named on the account: not counted (nor index entries that look like them); a
+// disregard whose person the index could not find allows one other adult instead
+OPTIONAL MATCH (dr:Resident {resident_id: coalesce(d.attr_disregarded_resident_id, '')})
+WITH adult_dob, c, d, a, dr,
+     CASE WHEN d.attr_disregard_type IS NOT NULL AND dr IS NULL THEN 1 ELSE 0 END AS disregards
 OPTIONAL MATCH (c)-[cl:LIVES_AT]->(a)
 WHERE cl.current AND cl.source_system <> d.source_system AND cl.source_system IN $access_sources
-WITH adult_dob, c, d, a, unnamed_disregards,
+WITH adult_dob, c, d, a, dr, disregards,
      count(cl) > 0 AND coalesce(c.dob, '0000-00-00') <= adult_dob AS corroborated
+// the account holder's arrival: the start of the liability on the same account
+OPTIONAL MATCH (c)-[lia:CLAIMS]->(a)
+WHERE lia.claim_type = 'council_tax_liability' AND lia.source_system = d.source_system AND lia.record_id = d.record_id
+WITH adult_dob, c, d, a, dr, disregards, corroborated,
+     coalesce(min(lia.from_date), d.from_date, '0000') AS arrival
 MATCH (o:Resident)-[l:LIVES_AT]->(a)
 WHERE o <> c AND l.current AND l.source_system IN $access_sources
   AND coalesce(o.dob, '0000-00-00') <= adult_dob AND coalesce(o.deceased, false) = false
-  AND o.resident_id <> coalesce(d.attr_disregarded_resident_id, '')
   AND NOT (o.last_name = c.last_name AND substring(o.first_name, 0, 1) = substring(c.first_name, 0, 1)
            AND (o.dob IS NULL OR c.dob IS NULL OR o.dob = c.dob))
-OPTIONAL MATCH (o)-[l2:LIVES_AT]->(b2:Address)
-WHERE l2.current AND b2.uprn <> a.uprn AND l2.source_system IN $access_sources AND l2.from_date > l.from_date
-WITH c, d, a, unnamed_disregards, corroborated, o, l, count(l2) AS later
-WHERE later = 0
-WITH c, d, a, unnamed_disregards, corroborated, o, count(DISTINCT l.source_system) AS n_sources,
+  AND (dr IS NULL OR NOT (o = dr OR (o.last_name = dr.last_name
+                                     AND substring(o.first_name, 0, 1) = substring(dr.first_name, 0, 1)
+                                     AND (o.dob IS NULL OR dr.dob IS NULL OR o.dob = dr.dob))))
+WITH c, d, a, disregards, corroborated, arrival, o, count(DISTINCT l.source_system) AS n_sources,
+     max(CASE WHEN l.source_system IN ['gp_registration', 'dwp_benefits', 'school_census'] THEN null
+              ELSE l.from_date END) AS registered_from,
+     max(l.from_date) AS latest_from,
      collect({source_system: l.source_system, record_id: l.record_id, date: l.from_date,
               fact: (CASE WHEN $access_personal THEN o.full_name ELSE o.pseudonym END)
                     + ' (adult) registered at the dwelling from ' + coalesce(l.from_date, 'an unknown date')}) AS o_ev
-WHERE n_sources >= $min_sources
-WITH c, d, a, unnamed_disregards, corroborated, collect(o.resident_id) AS others, collect(o_ev) AS o_evs
-WHERE size(others) > unnamed_disregards + CASE WHEN corroborated THEN 0 ELSE 1 END
+// lives here rather than elsewhere: no other address with more current registrations (or as many, later)
+OPTIONAL MATCH (o)-[l2:LIVES_AT]->(b2:Address)
+WHERE l2.current AND b2.uprn <> a.uprn AND l2.source_system IN $access_sources
+WITH c, d, a, disregards, corroborated, arrival, o, n_sources, registered_from, latest_from, o_ev, b2,
+     count(DISTINCT l2.source_system) AS there, max(l2.from_date) AS there_from
+WITH c, d, a, disregards, corroborated, arrival, o, n_sources, registered_from, latest_from, o_ev,
+     collect(CASE WHEN b2 IS NULL THEN null ELSE [there, there_from] END) AS elsewhere
+WHERE all(x IN elsewhere WHERE x[0] < n_sources OR (x[0] = n_sources AND x[1] <= latest_from))
+  // registered there since the account holder arrived (an earlier registration is a former occupant's);
+  // GP, DWP and school dates are not moving-in dates, so they cannot show that
+  AND n_sources >= $min_sources AND coalesce(registered_from, arrival) >= arrival
+WITH c, d, a, disregards, corroborated, collect(o.resident_id) AS others, collect(o_ev) AS o_evs
+WHERE size(others) > disregards + CASE WHEN corroborated THEN 0 ELSE 1 END
 RETURN c.resident_id AS resident_id, a.uprn AS uprn,
        CASE WHEN $access_personal THEN c.full_name ELSE c.pseudonym END AS claimant,
        CASE WHEN $access_personal THEN a.address_text ELSE a.ward END AS address, a.ward AS ward,

@@ -16,50 +16,55 @@
 // example: residex query supporting_families -p min_criteria=2
 WITH toString(toInteger(substring($today, 0, 4)) - $years) + substring($today, 4) AS since,
      toString(toInteger(substring($today, 0, 4)) - 18) + substring($today, 4) AS child_dob
+// facts that meet a criterion: police and children's social care contacts in the look-back, out-of-work
+// benefits now, school attendance under 90% or exclusions, open or recent social-care cases
 MATCH (m:Resident)-[x:HAD_CONTACT|CLAIMS]->(n)
-WITH since, child_dob, m, x,
+WHERE (type(x) = 'HAD_CONTACT' AND n.source_system IN ['police_contacts', 'childrens_social_care']
+       AND n.contact_date >= since)
+   OR (type(x) = 'CLAIMS'
+       AND ((x.claim_type IN ['universal_credit', 'esa'] AND (x.to_date IS NULL OR x.to_date >= $today)
+             AND coalesce(m.dob, '0000-00-00') <= child_dob)
+            OR (x.claim_type = 'school_place'
+                AND (coalesce(x.attr_attendance_pct, 100.0) < 90 OR coalesce(x.attr_exclusions, 0) > 0))
+            OR (x.source_system = 'childrens_social_care' AND coalesce(x.to_date, $today) >= since)))
+WITH child_dob, m,
      CASE WHEN type(x) = 'HAD_CONTACT'
-          THEN {source_system: n.source_system, record_id: n.record_id, date: n.contact_date, to: n.contact_date,
-                kind: n.contact_type, role: n.role, agency: n.agency}
-          ELSE {source_system: x.source_system, record_id: x.record_id, date: x.from_date, to: x.to_date,
-                kind: x.claim_type, attendance: coalesce(x.attr_attendance_pct, x.attendance_pct),
-                exclusions: coalesce(x.attr_exclusions, x.exclusions),
-                agency: x.source_system} END AS f
-WHERE f.source_system IN $access_sources
-WITH since, child_dob, m, f,
-     CASE WHEN f.source_system = 'police_contacts' AND type(x) = 'HAD_CONTACT' AND f.date >= since
-               AND f.kind STARTS WITH 'Domestic abuse' THEN 'domestic_abuse'
-          WHEN f.source_system = 'police_contacts' AND type(x) = 'HAD_CONTACT' AND f.date >= since
-               AND coalesce(f.role, 'Suspect') = 'Suspect' THEN 'crime_asb'
-          WHEN f.source_system = 'school_census' AND f.kind = 'school_place'
-               AND (coalesce(f.attendance, 100.0) < 90 OR coalesce(f.exclusions, 0) > 0) THEN 'education'
-          WHEN f.source_system = 'childrens_social_care' AND coalesce(f.to, $today) >= since THEN 'children_need_help'
-          WHEN f.source_system IN ['dwp_benefits', 'housing_benefit']
-               AND f.kind IN ['universal_credit', 'esa', 'Universal Credit', 'ESA']
-               AND (f.to IS NULL OR f.to >= $today) AND coalesce(m.dob, '0000-00-00') <= child_dob
-               THEN 'worklessness'
-          ELSE null END AS criterion
-WHERE criterion IS NOT NULL
-WITH since, child_dob, m, criterion, f
+          THEN {agency: n.agency, source_system: n.source_system, record_id: n.record_id, date: n.contact_date,
+                kind: n.contact_type,
+                criterion: CASE WHEN n.source_system = 'childrens_social_care' THEN 'children_need_help'
+                                WHEN n.contact_type STARTS WITH 'Domestic abuse' THEN 'domestic_abuse'
+                                WHEN coalesce(n.role, 'Suspect') = 'Suspect' THEN 'crime_asb' END}
+          ELSE {agency: x.source_system, source_system: x.source_system, record_id: x.record_id, date: x.from_date,
+                kind: x.claim_type, attendance: x.attr_attendance_pct, exclusions: x.attr_exclusions,
+                criterion: CASE WHEN x.claim_type = 'school_place' THEN 'education'
+                                WHEN x.source_system = 'childrens_social_care' THEN 'children_need_help'
+                                ELSE 'worklessness' END} END AS fact
+WHERE fact.source_system IN $access_sources AND fact.criterion IS NOT NULL
+WITH child_dob, m, collect(fact) AS facts
 // the family: everyone living now where this person lives now (a current registration there and no later
 // current registration elsewhere)
 MATCH (m)-[l:LIVES_AT]->(h:Address)
 WHERE l.current AND l.source_system IN $access_sources
 OPTIONAL MATCH (m)-[l2:LIVES_AT]->(b2:Address)
 WHERE l2.current AND b2.uprn <> h.uprn AND l2.source_system IN $access_sources AND l2.from_date > l.from_date
-WITH child_dob, m, criterion, f, h, l, count(l2) AS later
+WITH child_dob, m, facts, h, l, count(l2) AS later
 WHERE later = 0
-WITH DISTINCT child_dob, m, criterion, f, h
-WITH child_dob, h, criterion, f.agency AS agency,
+WITH DISTINCT child_dob, m, facts, h
+UNWIND facts AS f
+WITH child_dob, h, collect(DISTINCT f.criterion) AS criteria, collect([m, f]) AS member_facts
+WHERE size(criteria) >= $min_criteria
+UNWIND member_facts AS mf
+WITH child_dob, h, mf[0] AS m, mf[1] AS f
+WITH child_dob, h, f.criterion AS criterion,
      collect({source_system: f.source_system, record_id: f.record_id, date: f.date,
-              fact: criterion + ': ' + coalesce(f.kind, '') + CASE WHEN f.attendance IS NULL THEN ''
-                    ELSE ' (attendance ' + toString(toInteger(f.attendance)) + '%, exclusions ' + toString(toInteger(coalesce(f.exclusions, 0))) + ')' END
+              fact: f.criterion + ': ' + coalesce(f.kind, '')
+                    + CASE WHEN f.attendance IS NULL THEN ''
+                           ELSE ' (attendance ' + toString(toInteger(f.attendance)) + '%, exclusions '
+                                + toString(toInteger(coalesce(f.exclusions, 0))) + ')' END
                     + ' - ' + (CASE WHEN $access_personal THEN m.full_name ELSE m.pseudonym END)}) AS ev,
-     collect(DISTINCT m.resident_id) AS who
-WITH child_dob, h, criterion, collect(DISTINCT agency) AS agencies, collect(ev) AS evs, collect(who) AS whos
-WITH child_dob, h, collect({criterion: criterion, agencies: agencies, facts: size(reduce(a = [], e IN evs | a + e)),
-                 resident_ids: reduce(a = [], w IN whos | a + [r IN w WHERE NOT r IN a])}) AS matrix,
-     collect(reduce(a = [], e IN evs | a + e)) AS evs
+     collect(DISTINCT f.agency) AS agencies, collect(DISTINCT m.resident_id) AS who
+WITH child_dob, h, collect({criterion: criterion, agencies: agencies, facts: size(ev), resident_ids: who}) AS matrix,
+     collect(ev) AS evs
 WHERE size(matrix) >= $min_criteria
 // a family with at least one child living there now
 MATCH (k:Resident)-[kl:LIVES_AT]->(h)

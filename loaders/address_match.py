@@ -24,6 +24,8 @@ A UPRN the source carries is checked: kept when it is in the gazetteer and the t
 text resolves to nothing; the text wins when both resolve and disagree (``status`` says so).
 """
 
+# ruff: noqa: S608 -- SQL text is built only from code constants and table names chosen by the caller in code
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -58,7 +60,7 @@ def load_llpg(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     if not path.exists():
         raise SourceError(path.name, "gazetteer not found (expected llpg.csv in the sources folder)")
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE llpg_raw AS SELECT *, CAST(row_number() OVER () AS BIGINT) "  # noqa: S608
+        con.execute(f"CREATE OR REPLACE TEMP TABLE llpg_raw AS SELECT *, CAST(row_number() OVER () AS BIGINT) "
                     f"AS _row FROM read_csv({lit(str(path))}, header = true, all_varchar = true)")
     except duckdb.Error as e:
         raise SourceError(path.name, f"cannot read CSV: {str(e).splitlines()[0]}") from None
@@ -95,10 +97,12 @@ def load_llpg(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     con.execute("DROP TABLE llpg_raw")
     con.execute("""
         CREATE OR REPLACE TABLE llpg_keys AS
-        WITH p AS (SELECT uprn, property_type, postcode, rx_addr_clean(address_text) AS a FROM llpg)
+        WITH p AS (SELECT uprn, property_type, postcode, street AS l_street, rx_addr_clean(address_text) AS a
+                   FROM llpg)
         SELECT uprn, property_type, postcode, rx_pc_compact(postcode) AS pc, rx_pc_sector(postcode) AS sector,
                rx_pc_outward(postcode) AS outward, rx_addr_flat(a) AS flat, rx_addr_number(a) AS number,
-               rx_addr_street(a) AS street, rx_addr_building(a) AS building
+               rx_addr_street(a) AS street, rx_addr_building(a) AS building,
+               rx_addr_expand(rx_addr_clean(l_street)) AS street_full
         FROM p""")
     # towns the gazetteer covers: an address naming another town is outside the area
     con.execute("""CREATE OR REPLACE TABLE llpg_towns AS
@@ -124,13 +128,13 @@ def match(con: duckdb.DuckDBPyConnection, input_table: str, out_table: str = "ad
         src = f"""SELECT address_text, postcode, rx_addr_flat(a) AS flat, rx_addr_number(a) AS number,
                          rx_addr_street(a) AS street, rx_addr_building(a) AS building
                   FROM (SELECT address_text, postcode, rx_addr_clean(address_text) AS a
-                        FROM (SELECT DISTINCT address_text, postcode FROM {input_table}))"""  # noqa: S608
+                        FROM (SELECT DISTINCT address_text, postcode FROM {input_table}))"""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _am_addr AS
         SELECT row_number() OVER () AS aid, address_text, postcode, flat, number, street, building,
                CASE WHEN rx_pc_valid(postcode) THEN rx_pc_compact(rx_postcode(postcode)) END AS pc,
                rx_pc_sector(postcode) AS sector, rx_pc_outward(postcode) AS outward
-        FROM ({src})""")  # noqa: S608
+        FROM ({src})""")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _am_c0 AS
         SELECT a.aid, k.uprn, TRUE AS street_exact FROM _am_addr a
@@ -141,7 +145,7 @@ def match(con: duckdb.DuckDBPyConnection, input_table: str, out_table: str = "ad
         SELECT a.aid, k.uprn, FALSE FROM (SELECT * FROM _am_addr x WHERE street IS NOT NULL AND sector IS NOT NULL
                                            AND NOT EXISTS (SELECT 1 FROM _am_c0 c WHERE c.aid = x.aid)) a
         JOIN llpg_keys k ON k.number = a.number AND k.sector = a.sector
-        WHERE k.street <> a.street AND jaro_winkler_similarity(k.street, a.street) >= {STREET_JW}""")  # noqa: S608
+        WHERE k.street <> a.street AND jaro_winkler_similarity(k.street, a.street) >= {STREET_JW}""")
     # a named building without a number (`Flat 2, Oak Court, Mill Road`)
     con.execute("""
         INSERT INTO _am_c0
@@ -149,13 +153,28 @@ def match(con: duckdb.DuckDBPyConnection, input_table: str, out_table: str = "ad
         JOIN llpg_keys k ON k.building = a.building
         WHERE a.number IS NULL AND a.building IS NOT NULL
           AND (k.street = a.street OR k.sector = a.sector OR a.street IS NULL)""")
+    # streets whose names differ only after the street type (`Rowan Crescent` / `Rowan Crescent 2`) parse
+    # alike: where candidates span such streets, keep those whose full street name the text contains
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _am_tail AS
+        WITH multi AS (SELECT c.aid FROM _am_c0 c JOIN llpg_keys l USING (uprn) GROUP BY c.aid
+                       HAVING count(DISTINCT l.street_full) > 1),
+        t AS (SELECT aid, ' ' || regexp_replace(rx_addr_expand(rx_addr_clean(address_text)), '\\s*,\\s*', ' , ', 'g')
+                          || ' ' AS txt
+              FROM _am_addr WHERE aid IN (SELECT aid FROM multi)),
+        p AS (SELECT c.aid, c.uprn, t.txt, strpos(t.txt, ' ' || l.street_full || ' ') AS pos, length(l.street_full) AS n
+              FROM _am_c0 c JOIN t USING (aid) JOIN llpg_keys l USING (uprn))
+        SELECT aid, uprn, pos > 0 AND NOT regexp_matches(substr(txt, pos + n + 2, 1), '[0-9]') AS ok FROM p""")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _am_cand AS
         SELECT c.aid, c.uprn, c.street_exact, k.flat AS l_flat, k.property_type,
                a.flat IS NOT DISTINCT FROM k.flat AS flat_ok,
                CASE WHEN a.pc IS NULL THEN 0 WHEN a.pc = k.pc THEN 3
                     WHEN levenshtein(a.pc, k.pc) <= 1 THEN 2 WHEN a.sector = k.sector THEN 1 ELSE 0 END AS pc_score
-        FROM _am_c0 c JOIN llpg_keys k USING (uprn) JOIN _am_addr a USING (aid)""")
+        FROM _am_c0 c JOIN llpg_keys k USING (uprn) JOIN _am_addr a USING (aid)
+        LEFT JOIN _am_tail t USING (aid, uprn)
+        LEFT JOIN (SELECT DISTINCT aid FROM _am_tail WHERE ok) h USING (aid)
+        WHERE h.aid IS NULL OR t.ok""")
     # outside the area: a valid postcode of another district (unless one edit from a candidate), or the
     # last comma part names a town the gazetteer does not hold (`..., ELSEWHERE`) without an exact postcode
     con.execute("""
@@ -217,7 +236,7 @@ def match(con: duckdb.DuckDBPyConnection, input_table: str, out_table: str = "ad
                                  ELSE CASE WHEN pc IS NULL THEN 'no_postcode' ELSE 'postcode_differs' END END) END AS method,
                CASE WHEN verdict LIKE 'matched%' THEN 'matched' ELSE verdict END AS reason
         FROM v
-        """)  # noqa: S608
+        """)
     con.execute(f"""
         CREATE OR REPLACE TABLE {out_table} AS
         WITH j AS (
@@ -240,8 +259,8 @@ def match(con: duckdb.DuckDBPyConnection, input_table: str, out_table: str = "ad
                     WHEN text_uprn IS NULL THEN 'given_used'
                     WHEN text_uprn = given THEN 'given_confirmed'
                     ELSE 'given_conflicts_text' END AS status
-        FROM g""")  # noqa: S608
-    for t in ("_am_addr", "_am_c0", "_am_cand", "_am_out", "_am_best"):
+        FROM g""")
+    for t in ("_am_addr", "_am_c0", "_am_tail", "_am_cand", "_am_out", "_am_best"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
 

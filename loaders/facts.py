@@ -14,11 +14,12 @@ age check (a parent is at least 12 years older than the child, partners within 2
 within 25); a link inferred from two others needs both dates of birth.
 """
 
+# ruff: noqa: S608 -- SQL text is built only from validated mapping column names (as JSON paths and literals via lit()) and code constants
+
 from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -78,11 +79,6 @@ def _s(v: str | None) -> str:
     return "CAST(NULL AS VARCHAR)" if v is None else lit(v)
 
 
-def snake(v: str) -> str:
-    """Claim types from a column value: ``Universal Credit`` -> ``universal_credit``."""
-    return re.sub(r"[^a-z0-9]+", "_", v.strip().lower()).strip("_")
-
-
 def _connect(tmp: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{os.environ.get('RESIDEX_MEMORY_LIMIT', '1500MB')}'")
@@ -122,7 +118,7 @@ def run_facts(sources: Path, out: Path, progress: Progress | None = None) -> dic
 
         say("matching addresses to the gazetteer")
         extra = "".join(f", {c}" for c in PARSED_ADDRESS_COLUMNS) if parsed else ""
-        con.execute(f"CREATE TEMP TABLE am_in AS SELECT rid AS key, address_text, postcode, given_uprn{extra} FROM rec")  # noqa: S608
+        con.execute(f"CREATE TEMP TABLE am_in AS SELECT rid AS key, address_text, postcode, given_uprn{extra} FROM rec")
         address_match.match(con, "am_in", "am", parsed=parsed)
         con.execute("""CREATE OR REPLACE TABLE rec AS SELECT r.*, am.uprn, am.reason AS uprn_reason,
                        am.method AS uprn_method, am.status AS uprn_status
@@ -144,7 +140,7 @@ def run_facts(sources: Path, out: Path, progress: Progress | None = None) -> dic
         summary = {"llpg_dwellings": n_llpg, "records": counts.pop("_records"), **counts,
                    "uprn_reasons": dict(con.execute(
                        "SELECT uprn_reason, count(*) FROM rec GROUP BY 1 ORDER BY 2 DESC").fetchall()),
-                   "seconds": timings}
+                   "unparseable_fact_dates": _bad_dates(con, mappings), "seconds": timings}
         summary["seconds_total"] = round(time.perf_counter() - t0, 3)
         (out / "facts_summary.json").write_text(json.dumps(summary, indent=1))
         say(f"facts: {summary['lives_at']} lives_at, {summary['relationships']} relationships, "
@@ -158,7 +154,7 @@ def run_facts(sources: Path, out: Path, progress: Progress | None = None) -> dic
 def _load_records(con: duckdb.DuckDBPyConnection, path: Path, mappings: dict[str, SourceMapping]) -> bool:
     """Table ``rec`` from records.parquet; True when it carries the standardiser's address parts."""
     try:
-        cols = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({lit(str(path))})").fetchall()}  # noqa: S608
+        cols = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({lit(str(path))})").fetchall()}
     except duckdb.Error as e:
         raise SourceError(path.name, f"cannot read Parquet: {str(e).splitlines()[0]}") from None
     for c in RECORD_COLUMNS:
@@ -174,7 +170,7 @@ def _load_records(con: duckdb.DuckDBPyConnection, path: Path, mappings: dict[str
                CAST(resident_id AS VARCHAR) AS resident_id, first_name, last_name, CAST(dob AS DATE) AS dob,
                address_text, postcode, CAST(uprn AS VARCHAR) AS given_uprn,
                CAST(record_date AS DATE) AS record_date, attributes, {opt}
-        FROM read_parquet({lit(str(path))})""")  # noqa: S608
+        FROM read_parquet({lit(str(path))})""")
     bad = con.execute("SELECT source_system, record_id FROM rec WHERE resident_id IS NULL LIMIT 1").fetchall()
     if bad:
         raise SourceError(path.name, f"record {bad[0][0]}:{bad[0][1]} has no resident_id", field="resident_id")
@@ -185,6 +181,30 @@ def _load_records(con: duckdb.DuckDBPyConnection, path: Path, mappings: dict[str
     con.execute("""CREATE TABLE res_dob AS SELECT resident_id, mode(dob) AS dob FROM rec
                    WHERE dob IS NOT NULL GROUP BY resident_id""")
     return parsed
+
+
+def _fact_dates(m: SourceMapping) -> list[DateField]:
+    f = m.facts
+    ds = [f.address_from, f.address_to, *(c.date for c in f.contacts),
+          *(d for c in f.claims for d in (c.from_date, c.to_date)), *(r.dob for r in f.relationships)]
+    out: list[DateField] = []
+    for d in ds:
+        if d is not None and d not in out:
+            out.append(d)
+    return out
+
+
+def _bad_dates(con: duckdb.DuckDBPyConnection, mappings: dict[str, SourceMapping]) -> dict[str, dict]:
+    """Fact date values no declared format parses (the fact gets no date): count and first record."""
+    bad: dict[str, dict] = {}
+    for s, m in mappings.items():
+        for d in _fact_dates(m):
+            n, first = con.execute(f"""
+                SELECT count(*), min(record_id) FROM rec WHERE source_system = {lit(s)}
+                AND {_attr(d.column)} IS NOT NULL AND {parse_date_sql(_attr(d.column), d)} IS NULL""").fetchall()[0]
+            if n:
+                bad[f"{m.file}:{d.column}"] = {"rows": int(n), "first_record_id": first}
+    return bad
 
 
 # -- lives_at, contacts -----------------------------------------------------------------------------
@@ -208,7 +228,7 @@ def _lives_at(con: duckdb.DuckDBPyConnection, mappings: dict[str, SourceMapping]
             frm = as_of
             to = as_of if f.contacts else "CAST(NULL AS VARCHAR)"
         con.execute(f"""INSERT INTO lives_at SELECT resident_id, uprn, {frm}, {to}, source_system, record_id
-                        FROM rec WHERE source_system = {lit(s)} AND uprn IS NOT NULL""")  # noqa: S608
+                        FROM rec WHERE source_system = {lit(s)} AND uprn IS NOT NULL""")
 
 
 def _contacts(con: duckdb.DuckDBPyConnection, mappings: dict[str, SourceMapping]) -> None:
@@ -224,7 +244,7 @@ def _contacts(con: duckdb.DuckDBPyConnection, mappings: dict[str, SourceMapping]
             ctype = _attr(c.type_column) if c.type_column else _s(c.type_value)
             con.execute(f"""INSERT INTO contacts SELECT resident_id, source_system, record_id,
                             coalesce({agency}, {_s(c.agency or m.agency)}), {ctype}, {_date(c.date)}, uprn, {role}
-                            FROM rec WHERE source_system = {lit(s)}""")  # noqa: S608
+                            FROM rec WHERE source_system = {lit(s)}""")
     con.execute("DELETE FROM contacts WHERE contact_type IS NULL AND contact_date IS NULL")
 
 
@@ -254,7 +274,7 @@ def _claims(con: duckdb.DuckDBPyConnection, mappings: dict[str, SourceMapping]) 
         role_named = {r.role: r for r in f.relationships if r.kind == "named_person" and r.role and r.type is None}
         dis = next(iter(role_named.values()), None)
         dis_type = _attr(dis.role) if dis else "CAST(NULL AS VARCHAR)"
-        dis_rid = (f"(SELECT n.resident_id FROM named_resolved n WHERE n.rid = rec.rid AND n.decl = "  # noqa: S608
+        dis_rid = (f"(SELECT n.resident_id FROM named_resolved n WHERE n.rid = rec.rid AND n.decl = "
                    f"{f.relationships.index(dis)})") if dis else "CAST(NULL AS VARCHAR)"
         for c in f.claims:
             # a value naming two claims (HB+CTR) is two claims
@@ -270,7 +290,7 @@ def _claims(con: duckdb.DuckDBPyConnection, mappings: dict[str, SourceMapping]) 
             who = "resident_id"
             if c.claim_type_column and c.claim_type_column in role_named:
                 r = role_named[c.claim_type_column]
-                who = (f"(SELECT n.resident_id FROM named_resolved n WHERE n.rid = rec.rid "  # noqa: S608
+                who = (f"(SELECT n.resident_id FROM named_resolved n WHERE n.rid = rec.rid "
                        f"AND n.decl = {f.relationships.index(r)})")
             uprn, asrc = "uprn", "'record'"
             addr = _claim_address(m, c.from_date.column if c.from_date else None)
@@ -280,7 +300,7 @@ def _claims(con: duckdb.DuckDBPyConnection, mappings: dict[str, SourceMapping]) 
             if addr:
                 con.execute(f"""CREATE OR REPLACE TEMP TABLE ca_in AS SELECT rid AS key, {_attr(addr[0])} AS address_text,
                                 {_attr(addr[1])} AS postcode, CAST(NULL AS VARCHAR) AS given_uprn
-                                FROM rec WHERE source_system = {lit(s)} AND {_attr(addr[0])} IS NOT NULL""")  # noqa: S608
+                                FROM rec WHERE source_system = {lit(s)} AND {_attr(addr[0])} IS NOT NULL""")
                 address_match.match(con, "ca_in", "ca")
                 join = "LEFT JOIN ca ON ca.key = rec.rid"
             con.execute(f"""
@@ -289,7 +309,7 @@ def _claims(con: duckdb.DuckDBPyConnection, mappings: dict[str, SourceMapping]) 
                     SELECT {who} AS resident_id, {uprn}, unnest({ctype}), {_date(c.from_date)}, {_date(c.to_date)},
                            source_system, record_id, {dis_type}, {dis_rid}, {asrc}
                     FROM rec {join} WHERE source_system = {lit(s)} AND {cond})
-                WHERE resident_id IS NOT NULL""")  # noqa: S608
+                WHERE resident_id IS NOT NULL""")
 
 
 # -- relationships -----------------------------------------------------------------------------------
@@ -345,7 +365,7 @@ def _age_check(con: duckdb.DuckDBPyConnection, src: str, dst: str) -> None:
                    WHEN n.type = 'PARENT_OF' THEN date_diff('day', a.dob, b.dob) >= {MIN_PARENT_GAP_DAYS}
                    WHEN n.type = 'PARTNER_OF' THEN abs(date_diff('day', a.dob, b.dob)) <= {MAX_PARTNER_GAP_DAYS}
                    ELSE abs(date_diff('day', a.dob, b.dob)) <= {MAX_SIBLING_GAP_DAYS} END
-        GROUP BY ALL""")  # noqa: S608
+        GROUP BY ALL""")
 
 
 def _inferred_links(con: duckdb.DuckDBPyConnection) -> None:
@@ -354,6 +374,8 @@ def _inferred_links(con: duckdb.DuckDBPyConnection) -> None:
 
     - the partner of a child's parent who has lived at the same dwelling as the child is also
       PARENT_OF the child (the household's second parent, step-parents included);
+    - two parents of one child, both with records at the child's dwelling and with different dates of
+      birth, are PARTNER_OF each other;
     - two children of one parent are SIBLING_OF each other.
     """
     con.execute("""
@@ -367,6 +389,20 @@ def _inferred_links(con: duckdb.DuckDBPyConnection) -> None:
         SELECT DISTINCT prt.b, par.c, 'PARENT_OF', par.source_system, par.record_id, 'inferred:partner_of_parent'
         FROM par JOIN prt ON prt.a = par.p JOIN co ON co.x = prt.b AND co.y = par.c
         WHERE prt.b <> par.c AND NOT EXISTS (SELECT 1 FROM par p2 WHERE p2.p = prt.b AND p2.c = par.c)""")
+    con.execute("""
+        INSERT INTO rel_raw
+        WITH par AS (SELECT from_resident_id AS p, to_resident_id AS c, min(source_system) AS s,
+                            min(record_id) AS rec FROM rel_raw
+                     WHERE type = 'PARENT_OF' AND from_resident_id <> to_resident_id GROUP BY ALL),
+        cur AS (SELECT DISTINCT resident_id, uprn FROM lives_at WHERE to_date IS NULL OR to_date >= from_date)
+        SELECT DISTINCT a.p, b.p, 'PARTNER_OF', b.s, b.rec, 'inferred:parents_of_child_at_one_dwelling'
+        FROM par a JOIN par b ON a.c = b.c AND a.p < b.p
+        JOIN res_dob da ON da.resident_id = a.p JOIN res_dob db ON db.resident_id = b.p
+        WHERE da.dob <> db.dob  -- one person split in two by linkage is not a couple
+          AND EXISTS (SELECT 1 FROM cur x JOIN cur y ON x.uprn = y.uprn
+                      WHERE x.resident_id = a.p AND y.resident_id = b.p)
+          AND EXISTS (SELECT 1 FROM cur x JOIN cur y ON x.uprn = y.uprn
+                      WHERE x.resident_id = a.p AND y.resident_id = a.c)""")
     con.execute("""
         INSERT INTO rel_raw
         WITH par AS (SELECT from_resident_id AS p, to_resident_id AS c, min(source_system) AS s,
@@ -404,7 +440,7 @@ def _group_links(con: duckdb.DuckDBPyConnection, s: str, r: RelationshipDecl) ->
         CREATE OR REPLACE TEMP TABLE gm AS
         SELECT {_attr(r.group)} AS grp, upper({_attr(r.role)}) AS role, x.resident_id, x.record_id, d.dob
         FROM rec x LEFT JOIN res_dob d USING (resident_id)
-        WHERE x.source_system = {lit(s)} AND {_attr(r.group)} IS NOT NULL""")  # noqa: S608
+        WHERE x.source_system = {lit(s)} AND {_attr(r.group)} IS NOT NULL""")
     ev = lit(f"{r.kind}:{r.group}")
     if r.kind == "group_role":
         con.execute(f"""
@@ -415,7 +451,7 @@ def _group_links(con: duckdb.DuckDBPyConnection, s: str, r: RelationshipDecl) ->
             UNION ALL
             SELECT a.resident_id, b.resident_id, 'SIBLING_OF', {lit(s)}, b.record_id, {ev}
             FROM gm a JOIN gm b ON a.grp = b.grp AND a.record_id < b.record_id
-            WHERE a.role IN {_in(CASE_CHILD_ROLES)} AND b.role IN {_in(CASE_CHILD_ROLES)}""")  # noqa: S608
+            WHERE a.role IN {_in(CASE_CHILD_ROLES)} AND b.role IN {_in(CASE_CHILD_ROLES)}""")
         return
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE gh AS
@@ -427,7 +463,7 @@ def _group_links(con: duckdb.DuckDBPyConnection, s: str, r: RelationshipDecl) ->
         h AS (SELECT g.grp, g.has_gk, m.resident_id AS hid, m.record_id AS hrec FROM g
               JOIN gm m ON m.grp = g.grp AND m.record_id = CASE WHEN g.nh = 1 THEN g.head_t
                                                                  WHEN g.nh = 0 THEN g.head_j END)
-        SELECT m.*, h.has_gk, h.hid, m.record_id = h.hrec AS is_head FROM gm m JOIN h USING (grp)""")  # noqa: S608
+        SELECT m.*, h.has_gk, h.hid, m.record_id = h.hrec AS is_head FROM gm m JOIN h USING (grp)""")
     con.execute(f"""
         INSERT INTO rel_raw
         WITH ak AS (SELECT k.grp, k.resident_id, k.record_id FROM gh k
@@ -452,7 +488,7 @@ def _group_links(con: duckdb.DuckDBPyConnection, s: str, r: RelationshipDecl) ->
             UNION ALL SELECT a.resident_id, b.resident_id, 'SIBLING_OF', b.record_id FROM cls a
             JOIN cls b ON a.grp = b.grp AND a.record_id < b.record_id AND a.sib_class = b.sib_class
         )
-        SELECT f, t, typ, {lit(s)}, rec, {ev} FROM x WHERE f IS NOT NULL AND t IS NOT NULL""")  # noqa: S608
+        SELECT f, t, typ, {lit(s)}, rec, {ev} FROM x WHERE f IS NOT NULL AND t IS NOT NULL""")
 
 
 def _identifier_links(con: duckdb.DuckDBPyConnection, s: str, r: RelationshipDecl) -> None:
@@ -470,7 +506,7 @@ def _identifier_links(con: duckdb.DuckDBPyConnection, s: str, r: RelationshipDec
                     WHERE {r.identifier} IS NOT NULL GROUP BY 1 HAVING count(DISTINCT resident_id) = 1),
         o AS (SELECT * FROM holders)
         SELECT {frm}, {to}, {lit(r.type or '')}, {lit(s)}, x.record_id, 'identifier:{r.column}'
-        FROM x JOIN o ON o.ident = x.ident WHERE x.ident IS NOT NULL""")  # noqa: S608
+        FROM x JOIN o ON o.ident = x.ident WHERE x.ident IS NOT NULL""")
 
 
 def _named_links(con: duckdb.DuckDBPyConnection, s: str, i: int, r: RelationshipDecl) -> None:
@@ -490,7 +526,7 @@ def _named_links(con: duckdb.DuckDBPyConnection, s: str, i: int, r: Relationship
         k AS (SELECT *, rx_name_key(last_c) AS lk, rx_name_key(split_part(rest_c, ' ', 1)) AS fk FROM p)
         SELECT k.*, list_distinct(list_concat([k.fk], coalesce(n.canons, []))) AS fnicks
         FROM k LEFT JOIN (SELECT name, list(canon) AS canons FROM nick GROUP BY name) n ON n.name = k.fk
-        WHERE k.lk IS NOT NULL""")  # noqa: S608
+        WHERE k.lk IS NOT NULL""")
     # candidates at three levels; the first level with exactly one resident (not the record's own) wins
     con.execute(f"""
         INSERT INTO named_resolved
@@ -510,7 +546,7 @@ def _named_links(con: duckdb.DuckDBPyConnection, s: str, i: int, r: Relationship
             FROM c JOIN mention m USING (rid) WHERE c.resident_id <> m.self_id GROUP BY ALL
         )
         SELECT rid, {i}, arg_min(resident_id, lvl), 'level' || min(lvl) FROM per
-        WHERE k = 1 AND lvl = (SELECT min(lvl) FROM per p2 WHERE p2.rid = per.rid) GROUP BY rid""")  # noqa: S608
+        WHERE k = 1 AND lvl = (SELECT min(lvl) FROM per p2 WHERE p2.rid = per.rid) GROUP BY rid""")
     # link type: the role word when given (what the named person is to this record), else the fixed type
     typed: list[tuple[str, str, bool]] = []  # (role value or '', type, other_is_from)
     if r.role:
@@ -529,7 +565,7 @@ def _named_links(con: duckdb.DuckDBPyConnection, s: str, i: int, r: Relationship
                CASE WHEN rm.other_from THEN m.self_id ELSE n.resident_id END,
                rm.type, {lit(s)}, m.record_id, 'named:' || {lit(r.name)} || ':' || n.method
         FROM mention m JOIN named_resolved n ON n.rid = m.rid AND n.decl = {i}
-        JOIN role_map rm ON {on}""")  # noqa: S608
+        JOIN role_map rm ON {on}""")
 
 
 # -- write -------------------------------------------------------------------------------------------
@@ -552,10 +588,10 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     for name in OUTPUTS:
         final, part = out / f"{name}.parquet", out / f".{name}.parquet.part"
-        con.execute(f"COPY (SELECT * FROM {q(name)} ORDER BY {order[name]}) TO {lit(str(part))} "  # noqa: S608
+        con.execute(f"COPY (SELECT * FROM {q(name)} ORDER BY {order[name]}) TO {lit(str(part))} "
                     f"(FORMAT parquet, COMPRESSION zstd)")
         part.replace(final)  # atomic: a failed run leaves the previous table in place
-        counts[name] = int(con.execute(f"SELECT count(*) FROM {q(name)}").fetchall()[0][0])  # noqa: S608
+        counts[name] = int(con.execute(f"SELECT count(*) FROM {q(name)}").fetchall()[0][0])
     counts["_records"] = int(con.execute("SELECT count(*) FROM rec").fetchall()[0][0])
     counts["uprn_resolved"] = int(con.execute("SELECT count(uprn) FROM rec").fetchall()[0][0])
     return counts

@@ -5,6 +5,8 @@ predict, cluster, ids, golden, write. Bad mappings or unreadable extracts raise
 :class:`loaders.errors.MappingError` / :class:`loaders.errors.SourceError` with a one-line message.
 """
 
+# ruff: noqa: S608 -- SQL text is built only from validated mapping identifiers (quoted with q())
+# and fixed column names; every value from data or a user is a bound parameter.
 from __future__ import annotations
 
 import json
@@ -112,7 +114,7 @@ def run_link(sources: Path, out: Path, engine: str = "duckdb", progress: Progres
         nodes = con.execute("SELECT nhs_number, pupil_number, suffix, dob FROM records ORDER BY idx").df()
         nodes["dob"] = [d.date() if isinstance(d, pd.Timestamp) else (d if pd.notna(d) else None)
                         for d in nodes["dob"]]
-        edges = con.execute("SELECT i, j, weight FROM edges").df()
+        edges = con.execute("SELECT i, j, weight, strong FROM edges").df()
         labels, cstats = clustering.cluster(nodes, edges)
         t = lap("cluster", t)
 
@@ -139,6 +141,7 @@ def run_link(sources: Path, out: Path, engine: str = "duckdb", progress: Progres
         qcounts = write_quarantine(con, out)
         _write(con, out)
         if os.environ.get("RESIDEX_KEEP_PAIRS"):  # for benchmarks and threshold tuning only
+            con.execute(f"COPY link_input TO '{(out / 'link_input.parquet').as_posix()}' (FORMAT parquet)")
             con.execute(f"COPY (SELECT p.*, l.source_system AS source_l, r.source_system AS source_r FROM predictions p "
                         f"JOIN records l ON l.unique_id = p.unique_id_l JOIN records r ON r.unique_id = p.unique_id_r) "
                         f"TO '{(out / 'pairs.parquet').as_posix()}' (FORMAT parquet)")
@@ -148,6 +151,9 @@ def run_link(sources: Path, out: Path, engine: str = "duckdb", progress: Progres
 
         summary = _summary(con, mappings, counts, qcounts, cstats, events, timings, engine)
         summary["training_warnings"] = eng.warnings
+        from loaders.linkage.model import STEP_SECONDS
+
+        summary["train_steps_seconds"] = dict(STEP_SECONDS)
         summary["seconds_total"] = round(time.perf_counter() - t0, 3)
         (out / "link_summary.json").write_text(json.dumps(summary, indent=1))
         say(f"done: {summary['records']} records -> {summary['residents']} residents "
@@ -158,52 +164,69 @@ def run_link(sources: Path, out: Path, engine: str = "duckdb", progress: Progres
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _finalise_records(con: duckdb.DuckDBPyConnection) -> None:
-    """Placeholder and future DOBs to NULL; a dense index for the clustering arrays."""
-    bad = f"(dob_str IN ({', '.join(repr(d) for d in PLACEHOLDER_DOBS)}) OR dob > current_date)"
-    con.execute(f"""
-        CREATE TABLE records AS
-        SELECT * REPLACE (CASE WHEN {bad} THEN NULL ELSE dob END AS dob,
-                          CASE WHEN {bad} THEN NULL ELSE dob_str END AS dob_str),
-               CAST(row_number() OVER (ORDER BY unique_id) - 1 AS BIGINT) AS idx
-        FROM records_raw
-    """)
-    con.execute("DROP TABLE records_raw")
-    _household_names(con)
-
-
 HOUSEHOLD_CAP = 30  # addresses with more names (care homes, hostels) give no co-resident evidence
 
 
-def _household_names(con: duckdb.DuckDBPyConnection) -> None:
-    """``hh_names``: the other full names seen at a record's address (any source).
+def _finalise_records(con: duckdb.DuckDBPyConnection) -> None:
+    """One pass to the final ``records`` table: parsed address parts, placeholder/future DOBs to NULL,
+    a dense sorted index for the clustering arrays, and ``hh_names``.
 
-    Two records of one person at different addresses that share co-residents (a family that moved
-    together) is strong evidence the address comparison uses; names alone at different addresses are
-    not (common names repeat across a borough).
+    ``hh_names``: the other full names seen at a record's address (any source). Records of one person
+    at different addresses that share co-residents (a family that moved together) is evidence the
+    address comparison uses; names alone at different addresses are not (common names repeat).
+    Everything but the final write works on narrow tables.
     """
+    bad = f"(r.dob_str IN ({', '.join(repr(d) for d in PLACEHOLDER_DOBS)}) OR r.dob > current_date)"
+    con.execute("""CREATE OR REPLACE TEMP TABLE _idx AS
+                   SELECT unique_id, CAST(row_number() OVER (ORDER BY unique_id) - 1 AS BIGINT) AS idx
+                   FROM records_raw""")
     con.execute(f"""
-        CREATE OR REPLACE TABLE _hh AS
+        CREATE OR REPLACE TEMP TABLE _hh AS
         WITH k AS (
-            SELECT unique_id, postcode || '|' || house_number || '|' || coalesce(flat, '') AS ak,
-                   first_name_key || ' ' || last_name_key AS nk
-            FROM records WHERE postcode IS NOT NULL AND house_number IS NOT NULL
-              AND first_name_key IS NOT NULL AND last_name_key IS NOT NULL),
+            SELECT p.unique_id, p.postcode || '|' || p.house_number || '|' || coalesce(p.flat, '') AS ak,
+                   r.first_name_key || ' ' || r.last_name_key AS nk
+            FROM _parts p JOIN records_raw r USING (unique_id)
+            WHERE p.postcode IS NOT NULL AND p.house_number IS NOT NULL
+              AND r.first_name_key IS NOT NULL AND r.last_name_key IS NOT NULL),
         a AS (SELECT ak, list(DISTINCT nk) AS names FROM k GROUP BY ak
               HAVING count(DISTINCT nk) BETWEEN 2 AND {HOUSEHOLD_CAP})
         SELECT k.unique_id, list_filter(a.names, lambda x: x <> k.nk) AS hh_names FROM k JOIN a USING (ak)
     """)
-    con.execute("""CREATE OR REPLACE TABLE records AS SELECT r.*, h.hh_names FROM records r
-                   LEFT JOIN _hh h USING (unique_id)""")
-    con.execute("DROP TABLE _hh")
+    con.execute(f"""
+        CREATE TABLE records AS
+        SELECT r.* REPLACE (CASE WHEN {bad} THEN NULL ELSE r.dob END AS dob,
+                            CASE WHEN {bad} THEN NULL ELSE r.dob_str END AS dob_str,
+                            p.flat AS flat, p.house_number AS house_number, p.street AS street,
+                            p.building AS building, p.postcode AS postcode,
+                            p.postcode_outward AS postcode_outward, p.postcode_sector AS postcode_sector),
+               i.idx, h.hh_names
+        FROM records_raw r JOIN _idx i USING (unique_id) JOIN _parts p USING (unique_id)
+        LEFT JOIN _hh h USING (unique_id)
+    """)
+    for t in ("records_raw", "_idx", "_hh", "_parts"):
+        con.execute(f"DROP TABLE {t}")
 
 
 def _edges(con: duckdb.DuckDBPyConnection, threshold: float) -> None:
-    """Edges that may join a cluster: Splink pairs over the threshold without a veto, plus rules."""
+    """Edges that may join a cluster: Splink pairs over the threshold without a veto, plus rules.
+
+    Vetoes: two different valid NHS numbers or UPNs, different generational suffixes, and DOBs in
+    strong disagreement (not a swap, not one digit or transposition, over ~a year apart) unless the
+    pair shares a strong identifier (then the DOB is the typo). ``strong`` edges skip the cluster DOB
+    check for the same reason.
+    """
+    tol = clustering.DOB_TOLERANCE_DAYS
     con.execute(f"""
         CREATE OR REPLACE TABLE edges AS
         WITH p AS (
-            SELECT p.unique_id_l, p.unique_id_r, p.match_probability, p.match_weight
+            SELECT p.unique_id_l, p.unique_id_r, p.match_probability, p.match_weight,
+                   coalesce(l.nhs_number = r.nhs_number, FALSE) OR coalesce(l.ni_number = r.ni_number, FALSE)
+                   OR coalesce(l.pupil_number = r.pupil_number, FALSE)
+                   OR coalesce(l.other_id = r.other_id, FALSE) AS strong,
+                   coalesce(abs(date_diff('day', l.dob, r.dob)) > {tol}
+                      AND NOT (day(l.dob) = month(r.dob) AND month(l.dob) = day(r.dob)
+                               AND year(l.dob) = year(r.dob))
+                      AND damerau_levenshtein(l.dob_str, r.dob_str) > 1, FALSE) AS dob_conflict
             FROM predictions p
             JOIN records l ON l.unique_id = p.unique_id_l
             JOIN records r ON r.unique_id = p.unique_id_r
@@ -211,17 +234,14 @@ def _edges(con: duckdb.DuckDBPyConnection, threshold: float) -> None:
               AND NOT coalesce(l.nhs_number <> r.nhs_number, FALSE)
               AND NOT coalesce(l.pupil_number <> r.pupil_number, FALSE)
               AND NOT coalesce(l.suffix <> r.suffix, FALSE)
-              AND NOT coalesce(abs(date_diff('day', l.dob, r.dob)) > {clustering.DOB_TOLERANCE_DAYS}
-                      AND NOT (day(l.dob) = month(r.dob) AND month(l.dob) = day(r.dob)
-                               AND year(l.dob) = year(r.dob))
-                      AND damerau_levenshtein(l.dob_str, r.dob_str) > 1, FALSE)
         ), allp AS (
-            SELECT unique_id_l, unique_id_r, match_probability, match_weight, 'splink' AS rule FROM p
+            SELECT unique_id_l, unique_id_r, match_probability, match_weight, strong, 'splink' AS rule
+            FROM p WHERE strong OR NOT dob_conflict
             UNION ALL
-            SELECT unique_id_l, unique_id_r, 1.0, 50.0, rule FROM det_edges
+            SELECT unique_id_l, unique_id_r, 1.0, 50.0, TRUE, rule FROM det_edges
         )
         SELECT l.idx AS i, r.idx AS j, max(match_weight) AS weight, max(match_probability) AS probability,
-               string_agg(DISTINCT rule, ',') AS rules, unique_id_l, unique_id_r
+               bool_or(strong) AS strong, string_agg(DISTINCT rule, ',') AS rules, unique_id_l, unique_id_r
         FROM allp JOIN records l ON l.unique_id = allp.unique_id_l JOIN records r ON r.unique_id = allp.unique_id_r
         GROUP BY ALL
     """)

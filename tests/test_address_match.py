@@ -23,6 +23,8 @@ LLPG = [
     "100000000009,Flat 2,3,Oak Court,Mill Road,Ashmere,AM4 1AD,Castle,Y,1,Flat",
     "100000000010,,12,,High Street,Ashmere,AM9 9ZZ,Orchard,N,3,House",
     "100000000011,,5,,St Johns Road,Ashmere,AM5 2DD,Castle,N,3,House",
+    "100000000012,,52,,Warwick Crescent,Ashmere,AM6 1AB,Castle,N,3,House",
+    "100000000013,,52,,Warwick Crescent 2,Ashmere,AM7 1AB,Castle,N,3,House",
 ]
 
 
@@ -57,6 +59,8 @@ CASES = [
     ("Flat 2, Oak Court, 3 Mill Rd", "AM4 1AD", "100000000009", "matched"),
     ("5 St Johns Rd", "AM5 2DD", "100000000011", "matched"),  # leading St is Saint
     ("12 High Street", "AM9 9ZZ", "100000000010", "matched"),  # same number+street, other postcode
+    ("52 Warwick Crescent", None, "100000000012", "matched"),  # streets that differ after the type word
+    ("52 WARWICK CRES 2, Ashmere", None, "100000000013", "matched"),
     # no UPRN, with a reason
     ("12 Low Street", "AM3 4QT", None, "no_candidate"),  # wrong street
     ("99 High Street", "AM3 4QT", None, "no_candidate"),  # no such number

@@ -58,6 +58,8 @@ class Visit:
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.errors: list[str] = []
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
+                     and "status of 403" not in m.text and "status of 404" not in m.text else None)
         self.page.goto(live.url + "/login")
         self.page.fill("input[name=username]", role)
         self.page.fill("input[name=password]", PASSWORD)

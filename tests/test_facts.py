@@ -202,3 +202,16 @@ def test_rerun_replaces_and_bad_input_names_field(borough: Path, index: tuple[Pa
         run_facts(src2, out)
     assert (out / "lives_at.parquet").read_bytes() == before
     assert json.loads((out / "facts_summary.json").read_text())["lives_at"] == summary["lives_at"]
+
+
+def test_unparseable_fact_date_is_reported(borough: Path, index: tuple[Path, dict], tmp_path: Path) -> None:
+    out, _ = index
+    con = duckdb.connect()
+    con.execute(f"""COPY (SELECT * REPLACE (CASE WHEN record_id = (SELECT min(record_id) FROM '{out}/records.parquet'
+                                                             WHERE source_system = 'council_tax')
+                         THEN json_merge_patch(attributes, '{{"liable_from": "31/31/2020"}}') ELSE attributes END
+                         AS attributes) FROM '{out}/records.parquet')
+                    TO '{tmp_path / 'records.parquet'}' (FORMAT parquet)""")  # noqa: S608
+    summary = run_facts(borough, tmp_path)
+    bad = summary["unparseable_fact_dates"]["council_tax.csv:liable_from"]
+    assert bad["rows"] == 1 and bad["first_record_id"].startswith("CT")

@@ -15,7 +15,7 @@ from loaders.link import run_link
 from loaders.synthetic import generate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from linkeval import borough_scores, pairwise  # noqa: E402
+from bench_link_eval import borough_scores, pairwise  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 FAKE_1000 = SHARED / "fake_1000.csv"

@@ -59,7 +59,7 @@ def test_each_bad_row_kind_is_quarantined(tmp_path: Path) -> None:
                    6: "wrong_column_count", 7: "bad_encoding", 9: "unparseable_dob"}
     fields = {r: f for r, _, f in q}
     assert fields[3] == "dob" and fields[2] == "id"
-    ok_rows = [r[0] for r in con.execute(f"SELECT _row FROM {rr.table} ORDER BY _row").fetchall()]
+    ok_rows = [r[0] for r in con.execute("SELECT _row FROM raw_test_src ORDER BY _row").fetchall()]
     assert ok_rows == [1, 8, 10]  # row 1 keeps its key; undated and lower-case postcode rows are fine
     # sensitive text never reaches quarantine
     raws = " ".join(str(r[0]) for r in con.execute("SELECT raw FROM quarantine").fetchall())

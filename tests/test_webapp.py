@@ -226,12 +226,13 @@ def test_script_in_a_name_is_escaped_everywhere(as_role: dict[str, Session]) -> 
 
 
 # -- saved queries --------------------------------------------------------------------------------------
-def test_detector_runs_with_evidence_and_opens_in_network(as_role: dict[str, Session]) -> None:
+def test_detector_runs_with_evidence_and_opens_in_network(app: Flask, as_role: dict[str, Session]) -> None:
     s = as_role["fraud_investigator"]
     listing = s.get("/queries").text
     assert "spd_other_adults" in listing and "app_search" not in listing
     form = s.get("/queries/spd_other_adults").text
-    assert 'name="min_sources"' in form and 'value="2"' in form
+    default = app.extensions["residex_library"].get("spd_other_adults").param("min_sources").default
+    assert 'name="min_sources"' in form and f'value="{default}"' in form  # the form comes from the header
     r = s.post("/queries/spd_other_adults", {"min_sources": "2"})
     assert r.status_code == 200
     assert "Amira Khan" in r.text and "single-person discount claimed" in r.text
@@ -475,3 +476,22 @@ def test_demo_accounts_log_in(app: Flask) -> None:
     assert Session(app).login(user, password).status_code == 302
     again = accounts.create_demo_accounts(app)  # re-running gives fresh, working passwords
     assert Session(app).login(again[0][0], again[0][1]).status_code == 302
+
+
+def test_timeline_claims_follow_the_role(as_role: dict[str, Session]) -> None:
+    assert "single_person_discount" in as_role["fraud_investigator"].get("/residents/R001/timeline").text
+    page = as_role["social_worker"].get("/residents/R001/timeline").text
+    assert "single_person_discount" not in page and "council_tax" not in page
+    assert "Fire and rescue" in page  # a blue-light call-out: social workers see it, fraud investigators do not
+    assert "Fire and rescue" not in as_role["fraud_investigator"].get("/residents/R001/timeline").text
+
+
+def test_family_view_names_relations_across_households(as_role: dict[str, Session]) -> None:
+    page = as_role["social_worker"].get("/residents/R003/family").text
+    assert "grandparent" in page and "Fatima Khan" in page and "3 Mill Lane" in page  # another household
+    assert "Hidden Councilonly" not in page  # linked only by a council-tax record
+
+
+def test_address_network_lists_everyone_over_time(as_role: dict[str, Session]) -> None:
+    page = as_role["fraud_investigator"].get("/network/address/100002?depth=1").text
+    assert 'id="address-history"' in page and "Fatima Khan" in page and "Amira Khan" in page

@@ -36,7 +36,9 @@ OPTIONS = {
     "nodes": {"font": {"size": 12}},
 }
 HIERARCHY = {"layout": {"hierarchical": {"enabled": True, "direction": "UD", "sortMethod": "directed",
-                                         "levelSeparation": 110, "nodeSpacing": 160}},
+                                         "levelSeparation": 120, "nodeSpacing": 170}},
+             "edges": {"font": {"size": 9, "align": "middle"}, "smooth": False,
+                       "arrows": {"to": {"enabled": True, "scaleFactor": 0.5}}},
              "physics": {"enabled": False}}
 
 
@@ -118,6 +120,8 @@ def to_vis(data: GraphData, *, hierarchical: bool = False) -> dict[str, Any]:
             extra["borderWidth"] = 4
         if n["kind"] == "Address" and n["props"].get("protected"):
             extra["color"] = "#6b0f1a"
+        if n.get("level") is not None:
+            extra["level"] = n["level"]
         net.add_node(nid, label=label, title=_title(heading, fields), shape=style["shape"],
                      color=extra.pop("color", style["color"]), size=size, kind=n["kind"],
                      key=str(n["key"]), expandable=n["kind"] in ("Resident", "Address", "Household"),

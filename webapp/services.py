@@ -240,7 +240,7 @@ def _expand_into(data: GraphData, kind: str, key: str, cap: int) -> list[tuple[s
     if kind not in kinds:
         return []
     src = node_id(kind, key)
-    parts = run(qname, {pname: key, "kinds": kinds, "cap": cap}).rows
+    parts = sorted(run(qname, {pname: key, "kinds": kinds, "cap": cap}).rows, key=lambda p: p["part"] != "SELF")
     added: list[tuple[str, str]] = []
     capped = False
     for part in parts:
@@ -322,6 +322,7 @@ class Family:
     centre: str
     people: dict[str, dict[str, Any]]
     links: list[dict[str, Any]]
+    relatives: list[dict[str, Any]] = field(default_factory=list)
 
     def households(self) -> dict[str, list[dict[str, Any]]]:
         by: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -331,20 +332,47 @@ class Family:
 
 
 def family(resident_id: str) -> Family:
+    """Drawing: app_family's evidenced links up to three steps; table: the library's family_genealogy
+    (relation names, generations and evidence, up to grandparents and grandchildren)."""
     people = {r["resident_id"]: r for r in run("app_people", {"resident_ids": [resident_id]}).rows}
     if resident_id not in people:
         raise NotFound(resident_id)
     links = run("app_family", {"resident_id": resident_id}).rows
-    ids = sorted({x for link in links for x in (link["from_id"], link["to_id"])} - set(people))
+    relatives = run("family_genealogy", {"resident_id": resident_id}).rows
+    ids = sorted(({x for link in links for x in (link["from_id"], link["to_id"])}
+                  | {r["resident_id"] for r in relatives}) - set(people))
     if ids:
         people.update({r["resident_id"]: r for r in run("app_people", {"resident_ids": ids}).rows})
-    return Family(resident_id, people, [lk for lk in links if lk["from_id"] in people and lk["to_id"] in people])
+    return Family(resident_id, people, [lk for lk in links if lk["from_id"] in people and lk["to_id"] in people],
+                  [r for r in relatives if r["resident_id"] in people])
+
+
+def _generations(fam: Family) -> dict[str, int]:
+    """Generation of each person relative to the centre (parents -1, children +1; partners and
+    siblings level), walking the drawn links breadth first, so the tree is laid out by generation."""
+    step: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for lk in fam.links:
+        d = 1 if lk["type"] == "PARENT_OF" else 0
+        step[lk["from_id"]].append((lk["to_id"], d))
+        step[lk["to_id"]].append((lk["from_id"], -d))
+    level = {fam.centre: 0}
+    queue = [fam.centre]
+    while queue:
+        cur = queue.pop(0)
+        for nxt, d in step[cur]:
+            if nxt not in level:
+                level[nxt] = level[cur] + d
+                queue.append(nxt)
+    return level
 
 
 def family_graph(fam: Family) -> GraphData:
     data = GraphData(centre=node_id("Resident", fam.centre))
+    levels = _generations(fam)
+    low = min(levels.values(), default=0)
     for rid, p in fam.people.items():
         data.nodes[node_id("Resident", rid)] = {"id": node_id("Resident", rid), "kind": "Resident", "key": rid,
+                                                "level": levels.get(rid, 0) - low,
                                                 "props": {"name": p["name"], "dob": p["dob"],
                                                           "deceased": p["deceased"],
                                                           "household": p.get("household_id")}}
@@ -376,6 +404,7 @@ class Timeline:
 
 
 def timeline(resident_id: str, with_family: bool = False, years: int = 10) -> Timeline:
+    """Contacts and claims over ``years`` from the library's person_timeline, one lane per agency."""
     people = {r["resident_id"]: r["name"] for r in run("app_people", {"resident_ids": [resident_id]}).rows}
     if resident_id not in people:
         raise NotFound(resident_id)
@@ -385,11 +414,20 @@ def timeline(resident_id: str, with_family: bool = False, years: int = 10) -> Ti
     today = g.access.today
     since = today.replace(year=today.year - years) if not (today.month == 2 and today.day == 29) \
         else dt.date(today.year - years, 2, 28)
-    rows = run("app_contacts", {"resident_ids": sorted(people), "since": since}).rows
     lanes: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in rows:
-        lanes[r["agency"] or r["source_system"]].append(r)
-    return Timeline(since, today, people, dict(sorted(lanes.items())))
+    for rid, name in people.items():
+        for r in run("person_timeline", {"resident_id": rid, "since": since, "include_addresses": False}).rows:
+            if not isinstance(r.get("date"), dt.date):
+                continue
+            lane = r["agency"] if r["kind"] == "contact" else f"Claims: {r['source_system']}"
+            lanes[lane or r["source_system"]].append({**r, "name": name, "contact_date": r["date"]})
+    for items in lanes.values():
+        items.sort(key=lambda r: r["contact_date"])
+    return Timeline(since, today, people, dict(sorted(lanes.items(), key=lambda kv: (kv[0].startswith("Claims"), kv[0]))))
+
+
+def address_history(uprn: str) -> list[dict[str, Any]]:
+    return run("address_history", {"uprn": uprn}).rows
 
 
 # -- aggregates ----------------------------------------------------------------------------------------

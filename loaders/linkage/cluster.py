@@ -39,11 +39,11 @@ class _Cluster:
         self.nhs, self.upn, self.suffix = nhs, upn, suffix
         self.dobs: list[date] = [dob] if dob is not None else []
 
-    def conflicts(self, o: _Cluster) -> bool:
+    def conflicts(self, o: _Cluster, check_dob: bool = True) -> bool:
         for a, b in ((self.nhs, o.nhs), (self.upn, o.upn), (self.suffix, o.suffix)):
             if a is not None and b is not None and a != b:
                 return True
-        return any(not dob_compatible(x, y) for x in self.dobs for y in o.dobs)
+        return check_dob and any(not dob_compatible(x, y) for x in self.dobs for y in o.dobs)
 
     def absorb(self, o: _Cluster) -> None:
         self.nhs = self.nhs or o.nhs
@@ -58,7 +58,8 @@ def cluster(nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[np.ndarray, dict[
     """Cluster labels (one per node row) from edges.
 
     nodes: columns nhs_number, pupil_number, suffix, dob (python date or None), in index order 0..n-1.
-    edges: columns i, j (node positions), weight (higher = stronger), sorted or not.
+    edges: columns i, j (node positions), weight (higher = stronger), optional strong (the pair shares a
+    strong identifier, so a DOB disagreement is a typo and does not block the merge).
     Returns labels and stats (components checked, conflicting components, merges refused).
     """
     n = len(nodes)
@@ -109,12 +110,13 @@ def cluster(nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[np.ndarray, dict[
                                d if isinstance(d, date) else None)
         return info[x]
 
-    for a, b in zip(e["i"].to_numpy(), e["j"].to_numpy(), strict=True):
+    strong = e["strong"].to_numpy() if "strong" in e.columns else np.zeros(len(e), dtype=bool)
+    for a, b, st in zip(e["i"].to_numpy(), e["j"].to_numpy(), strong, strict=True):
         ra, rb = find(int(a)), find(int(b))
         if ra == rb:
             continue
         ca, cb = node_info(ra), node_info(rb)
-        if ca.conflicts(cb):
+        if ca.conflicts(cb, check_dob=not st):
             stats["merges_refused"] += 1
             continue
         parent[rb] = ra

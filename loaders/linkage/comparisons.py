@@ -12,7 +12,6 @@ from typing import Any
 
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
-
 from splink import ColumnExpression
 
 

@@ -4,6 +4,8 @@ The Spark path hands Splink the standardised records as Parquet and reads the sc
 into DuckDB, so everything downstream (clustering, golden records) is the same for both engines.
 """
 
+# ruff: noqa: S608 -- SQL text is built only from validated mapping identifiers (quoted with q())
+# and fixed column names; every value from data or a user is a bound parameter.
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,6 +16,7 @@ import duckdb
 from loaders.errors import SourceError
 from loaders.linkage import model
 
+TRAIN_SAMPLE = 250_000  # records; larger inputs train on a sample of this size
 PRED_FIXED = ["unique_id_l", "unique_id_r", "match_probability", "match_weight"]
 
 
@@ -33,6 +36,8 @@ class LinkEngine:
         from splink import Linker
 
         self.loose = model.loose_rules(self.con, "link_input", present, n)
+        if model.household_rule_ok(self.con, "link_input", present, n):
+            self.loose.append(("hh_names",))
         if self.engine == "duckdb":
             from splink import DuckDBAPI
 
@@ -50,8 +55,30 @@ class LinkEngine:
         return Linker(sdf, model.settings(present, self.loose), log_level=None)
 
     def train(self, present: set[str], n: int) -> None:
-        self.linker = self._make_linker(present, n)
-        self.warnings = model.train(self.linker, present, n)
+        """Train on a record sample when the data is large, then predict on everything.
+
+        Sampling records keeps the share of matching pairs (both sides thin out alike), so the
+        trained m, u and prior carry over; term frequencies are computed on the full data at predict.
+        """
+        if n <= TRAIN_SAMPLE or self.engine != "duckdb":
+            self.linker = self._make_linker(present, n)
+            self.warnings = model.train(self.linker, present, n)
+            return
+        self.con.execute(f"CREATE OR REPLACE TABLE link_train AS SELECT * FROM link_input "
+                         f"USING SAMPLE {TRAIN_SAMPLE} ROWS (reservoir, 42)")
+        from splink import DuckDBAPI, Linker
+
+        api = DuckDBAPI(connection=self.con)
+        self.loose = model.loose_rules(self.con, "link_input", present, n)
+        if model.household_rule_ok(self.con, "link_input", present, n):
+            self.loose.append(("hh_names",))
+        train_linker = Linker(api.register("link_train", table_name="records_for_training"),
+                              model.settings(present, self.loose), log_level=None)
+        self.warnings = model.train(train_linker, present, TRAIN_SAMPLE)
+        trained = train_linker.misc.save_model_to_json()
+        self.con.execute("DROP TABLE link_train")
+        sdf = api.register("link_input", table_name="records_for_splink")
+        self.linker = Linker(sdf, trained, log_level=None)
 
     def predict(self, threshold: float) -> None:
         pred = self.linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")

@@ -1,5 +1,7 @@
 """Match explanations: per linked pair, each comparison's level and match weight (the waterfall)."""
 
+# ruff: noqa: S608 -- SQL text is built only from validated mapping identifiers (quoted with q())
+# and fixed column names; every value from data or a user is a bound parameter.
 from __future__ import annotations
 
 import json

@@ -12,6 +12,7 @@ import pandas as pd
 from . import core, population, scenarios, sources
 from .extract import Addresses
 from .plans import Plans
+from .restrictions import write_restrictions  # issue 7
 
 GENERATOR_VERSION = "1.0.0"
 
@@ -148,6 +149,7 @@ def generate(people: int, seed: int, out_dir: Path,
     manifest = {"seed": seed, "people": people, "generator_version": GENERATOR_VERSION,
                 "reference_date": str(core.REF_DATE), "counts": counts, "scenarios": scen}
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_restrictions(out_dir, seed, say)  # issue 7: restriction lists + truth (loaders/synthetic/restrictions.py)
     secs = round(time.perf_counter() - t0, 2)
     say(f"done in {secs}s")
     return {"counts": counts, "scenarios": scen, "seconds": secs,

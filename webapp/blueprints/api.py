@@ -58,7 +58,10 @@ def ego(kind: str, key: str) -> Any:
 
     if kind not in KINDS:
         return jsonify(error={"status": 404, "code": "not_found", "message": "unknown node kind"}), 404
-    data = services.ego_network(KINDS[kind], key, depth=int(request.args.get("depth", 2)),
+    depth = request.args.get("depth", "2")
+    if not depth.isdigit():
+        raise services.BadInput("depth is a whole number from 1 to 3")
+    data = services.ego_network(KINDS[kind], key, depth=max(1, min(3, int(depth))),
                                 cap=current_app.config["NETWORK_CAP"],
                                 max_nodes=current_app.config["NETWORK_MAX_NODES"])
     vis = network.to_vis(data)

@@ -25,6 +25,8 @@ def ego(kind: str, key: str) -> Any:
     data = services.ego_network(KINDS[kind], key, depth=depth, cap=current_app.config["NETWORK_CAP"],
                                 max_nodes=current_app.config["NETWORK_MAX_NODES"])
     vis = network.to_vis(data)
-    audit.record("view_network", resident_ids=data.resident_ids(), centre=data.centre, depth=depth,
-                 nodes=len(vis["nodes"]), edges=len(vis["edges"]), capped=[c["node"] for c in data.capped])
-    return render_template("network.html", vis=vis, kind=kind, key=key, depth=depth, data=data)
+    history = services.address_history(key) if kind == "address" else []
+    audit.record("view_network", resident_ids=data.resident_ids() + [h["resident_id"] for h in history],
+                 centre=data.centre, depth=depth, nodes=len(vis["nodes"]), edges=len(vis["edges"]),
+                 capped=[c["node"] for c in data.capped], address_history=len(history))
+    return render_template("network.html", vis=vis, kind=kind, key=key, depth=depth, data=data, history=history)

@@ -32,7 +32,7 @@
   expanded[doc.centre] = true;
   window.residexNetwork = {nodes: nodes, edges: edges, network: network, doc: doc};
   network.once("stabilizationIterationsDone", function () { holder.setAttribute("data-ready", "1"); });
-  setTimeout(function () { holder.setAttribute("data-ready", "1"); }, 1500);
+  setTimeout(function () { holder.setAttribute("data-ready", "1"); }, 1000);
 
   function say(text) { if (statusEl) { statusEl.textContent = text; } }
 

@@ -1,0 +1,17 @@
+// name: gov_subject_access_household
+// title: Subject access: household
+// description: The household the data subject belongs to, its dwelling (the subject's own current
+// description: address) and the other members by name; members with a sealed record are left out.
+// category: app
+// roles: ig_officer
+// mode: read
+// param: resident_id string | the data subject
+MATCH (r:Resident {resident_id: $resident_id})-[:MEMBER_OF]->(h:Household)
+WHERE $access_personal
+OPTIONAL MATCH (h)-[:OCCUPIES]->(a:Address)
+OPTIONAL MATCH (h)<-[:MEMBER_OF]-(m:Resident)
+WHERE m.resident_id <> r.resident_id AND NOT coalesce(m.sealed, false)
+  AND any(s IN coalesce(m.sources, []) WHERE s IN $access_sources)
+RETURN h.household_id AS household_id, a.uprn AS uprn, a.address_text AS address_text, a.postcode AS postcode,
+       a.ward AS ward, coalesce(a.protected, false) AS protected,
+       collect({resident_id: m.resident_id, name: m.full_name}) AS members

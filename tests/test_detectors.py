@@ -1,0 +1,218 @@
+"""Detectors and questions on a generated borough, through the real pipeline, in a real embedded FalkorDB.
+
+One borough per module (generate -> link -> facts -> load costs ~30 s): each detector is checked against
+the generator's truth (planted cases found, look-alikes not flagged) and every row must carry its
+evidence and a plain-language reason. Access filtering and pseudonymisation are checked in the query
+results themselves. Figures on a large borough: bench/bench_queries.py and docs/detectors.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graph.access import load_policy
+from graph.library import Forbidden, load_library, run_saved
+
+ROOT = Path(__file__).resolve().parent.parent
+PEOPLE, SEED = 2500, 3
+TODAY = dt.date(2025, 12, 31)  # the generator's extract date
+
+_spec = importlib.util.spec_from_file_location("bench_queries", ROOT / "bench" / "bench_queries.py")
+bench = importlib.util.module_from_spec(_spec)
+sys.modules.setdefault("bench_queries", bench)
+assert _spec.loader is not None
+_spec.loader.exec_module(bench)
+
+# Minimum recall on planted cases, and look-alikes allowed, on this borough. The benchmark (30k people)
+# reports the exact figures; the margins here absorb linkage changes elsewhere in the pipeline. Each
+# shortfall below 1.0 is explained in docs/detectors.md (a linkage split, a fact the index lacks).
+EXPECT: dict[str, tuple[float, int]] = {
+    "illegal_subletting": (0.5, 0),
+    "spd_other_adults": (0.3, 0),
+    "school_address_fraud": (0.6, 0),
+    "empty_exemption_occupied": (0.6, 1),
+    "supporting_families": (0.3, 1),
+    "safeguarding_da_child": (0.7, 0),
+    "repeat_999_callers": (0.6, 0),
+    "multi_agency_family": (0.6, 0),
+    "overcrowding": (0.7, 1),
+}
+
+
+@pytest.fixture(scope="module")
+def borough(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any]]:
+    from graph.falkor import FalkorStore
+    from graph.load import load_index
+    from loaders.facts import run_facts
+    from loaders.link import run_link
+    from loaders.synthetic import generate
+
+    root = tmp_path_factory.mktemp("detector-borough")
+    generate(PEOPLE, SEED, root / "sources")
+    run_link(root / "sources", root / "index")
+    run_facts(root / "sources", root / "index")
+    store = FalkorStore(root / "data")
+    load_index(store, root / "index", key_dir=root)
+    truth = bench.load_truth(root / "sources", root / "index")
+    try:
+        yield store, truth
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def results(borough: tuple[Any, Any]) -> dict[str, list[dict[str, Any]]]:
+    store, _ = borough
+    return {name: rows for name, (rows, _secs) in bench.run_detectors(store, today=TODAY).items()}
+
+
+def ctx(role: str, purpose: str | None = None, case_ref: str = "C-1"):
+    return load_policy().context(user="t", role=role, purpose=purpose, case_ref=case_ref, today=TODAY)
+
+
+def run(store: Any, name: str, role: str = "ig_officer", purpose: str | None = None, **params: Any):
+    return run_saved(store, load_library().get(name), {k: str(v) for k, v in params.items()}, ctx(role, purpose))
+
+
+def _assert_evidence(name: str, rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        assert isinstance(row["reason"], str) and len(row["reason"]) > 20, (name, row)
+        assert not re.fullmatch(r"[A-Z]?\d+", row["reason"].strip()), "a reason must not be a bare ID"
+        assert row.get("resident_id") or row.get("uprn"), (name, row)
+        ev = row["evidence"]
+        assert isinstance(ev, list) and ev, (name, "no evidence", row)
+        for item in ev:
+            assert set(item) >= {"source_system", "record_id", "fact", "date"}, (name, item)
+            assert item["source_system"] and item["record_id"] and item["fact"], (name, item)
+
+
+@pytest.mark.parametrize("name", list(EXPECT))
+def test_detector_against_truth(name: str, borough: tuple[Any, Any], results: dict) -> None:
+    _, truth = borough
+    rows = results[name]
+    s = bench.score(name, rows, truth)
+    min_recall, lookalikes_allowed = EXPECT[name]
+    assert s.planted > 0, f"the generated borough has no planted {s.scenario_type} case"
+    assert s.recall >= min_recall, f"{name}: found {s.found}/{s.planted}; missed: {s.missed[:5]}"
+    assert s.lookalikes_flagged <= lookalikes_allowed, f"{name}: flagged look-alikes {s.flagged_lookalikes}"
+    _assert_evidence(name, rows)
+
+
+def test_supporting_families_matrix_names_criteria_and_agencies(results: dict) -> None:
+    rows = results["supporting_families"]
+    assert rows
+    known = {"crime_asb", "domestic_abuse", "education", "children_need_help", "worklessness"}
+    for row in rows:
+        assert row["criteria_met"] >= 2 and len(row["matrix"]) == row["criteria_met"]
+        for cell in row["matrix"]:
+            assert cell["criterion"] in known and cell["agencies"] and cell["facts"] >= 1
+        assert row["children"] >= 1
+
+
+def test_pseudonymised_role_gets_no_names_or_addresses(borough: tuple[Any, Any], results: dict) -> None:
+    store, _ = borough
+    names = {r["adult"] for r in results["safeguarding_da_child"]}
+    analyst = run(store, "safeguarding_da_child", role="analyst").rows
+    assert analyst, "the analyst sees the same cases, pseudonymised"
+    assert len(analyst) == len(results["safeguarding_da_child"])
+    for row in analyst:
+        assert row["adult"].startswith("P-") and row["adult"] not in names
+        assert all(c.startswith("P-") for c in row["child_names"])
+        assert row["address"] == row["ward"]
+        assert not any(n and n in str(row["evidence"]) for n in names)
+
+
+def test_purpose_hides_sources_inside_the_query(borough: tuple[Any, Any], results: dict) -> None:
+    store, _ = borough
+    # service planning excludes police data: no safeguarding case can be built from it
+    assert run(store, "safeguarding_da_child", role="analyst", purpose="service_planning").rows == []
+    rows = run(store, "supporting_families", role="analyst", purpose="service_planning").rows
+    for row in rows:
+        assert all(e["source_system"] != "police_contacts" for e in row["evidence"])
+
+
+def test_roles_not_listed_are_forbidden(borough: tuple[Any, Any]) -> None:
+    store, _ = borough
+    with pytest.raises(Forbidden):
+        run(store, "safeguarding_da_child", role="fraud_investigator")
+    with pytest.raises(Forbidden):
+        run(store, "illegal_subletting", role="social_worker")
+
+
+def _a_family_resident(store: Any) -> str:
+    return store.read("MATCH (g:Resident)-[:PARENT_OF]->(p:Resident)-[:PARENT_OF]->(c:Resident) "
+                      "RETURN c.resident_id AS id LIMIT 1")[0]["id"]
+
+
+def test_family_genealogy_reaches_grandparents(borough: tuple[Any, Any]) -> None:
+    store, _ = borough
+    rid = _a_family_resident(store)
+    rows = run(store, "family_genealogy", resident_id=rid).rows
+    rels = {r["relation"] for r in rows}
+    assert {"parent", "grandparent"} <= rels
+    for r in rows:
+        assert r["evidence"] and r["reason"] and r["resident_id"] != rid
+        assert r["generation"] == {"grandparent": -2, "parent": -1, "step-parent": -1}.get(r["relation"], r["generation"])
+
+
+def test_timeline_is_in_date_order_with_sources(borough: tuple[Any, Any], results: dict) -> None:
+    store, _ = borough
+    rid = results["repeat_999_callers"][0]["resident_id"]
+    rows = run(store, "person_timeline", resident_id=rid).rows
+    dates = [r["date"] for r in rows if r["date"]]
+    assert dates == sorted(dates) and any(r["source_system"] == "blue_light_callouts" for r in rows)
+    assert all(r["evidence"][0]["record_id"] for r in rows)
+
+
+def test_address_history_lists_past_and_current_people(borough: tuple[Any, Any], results: dict) -> None:
+    store, _ = borough
+    uprn = results["overcrowding"][0]["uprn"]
+    rows = run(store, "address_history", uprn=uprn).rows
+    assert len(rows) >= results["overcrowding"][0]["residents"]
+    assert any(r["current"] for r in rows) and all(r["sources"] for r in rows)
+
+
+def test_ego_network_nodes_edges_and_supernode_cap(borough: tuple[Any, Any]) -> None:
+    store, _ = borough
+    rid = _a_family_resident(store)
+    row = run(store, "ego_network", resident_id=rid, depth=2).rows[0]
+    ids = {n["id"] for n in row["nodes"]}
+    assert f"R:{rid}" in ids and row["node_count"] == len(row["nodes"]) and row["edges"]
+    for e in row["edges"]:
+        assert e["source"] in ids and e["target"] in ids
+        assert e["type"] in {"LIVES_AT", "CLAIMS", "PARENT_OF", "PARTNER_OF", "SIBLING_OF"} and e["source_system"]
+    assert any(e["confidence"] is not None for e in row["edges"] if e["type"] == "LIVES_AT")
+    # a busy dwelling (HMO, care home) is drawn but not expanded when it has more links than max_degree
+    busy = store.read("MATCH (r:Resident)-[:LIVES_AT]->(a:Address) WITH a, count(DISTINCT r) AS n, collect(r)[0] AS r "
+                      "WHERE n >= 6 RETURN r.resident_id AS id ORDER BY n DESC LIMIT 1")[0]["id"]
+    capped = run(store, "ego_network", resident_id=busy, depth=2, max_degree=3).rows[0]
+    assert capped["capped"] and any(n["capped"] for n in capped["nodes"])
+    small = run(store, "ego_network", resident_id=busy, depth=3, max_degree=1000, max_nodes=5).rows[0]
+    assert small["truncated"] and small["node_count"] == 5 and small["total_nodes"] > 5
+    assert all(e["source"] in {n["id"] for n in small["nodes"]} for e in small["edges"])
+
+
+def test_ego_network_pseudonymised_and_source_filtered(borough: tuple[Any, Any]) -> None:
+    store, _ = borough
+    rid = _a_family_resident(store)
+    row = run(store, "ego_network", role="analyst", purpose="service_planning", resident_id=rid, depth=2).rows[0]
+    assert all(n["label"].startswith(("P-", "Dwelling in")) for n in row["nodes"])
+    assert all(e["source_system"] != "police_contacts" for e in row["edges"])
+
+
+def test_children_0_5_by_ward_is_a_suppressed_count(borough: tuple[Any, Any]) -> None:
+    store, _ = borough
+    rows = run(store, "children_0_5_by_ward", role="analyst", suppress_below=0).rows
+    assert rows and all(set(r) >= {"ward", "children_0_5", "suppressed"} for r in rows)
+    assert sum(r["children_0_5"] for r in rows) > 0
+    big = run(store, "children_0_5_by_ward", role="analyst", suppress_below=10_000).rows
+    assert all(r["children_0_5"] is None and r["suppressed"] for r in big)
+    assert not any("resident_id" in r for r in rows)
