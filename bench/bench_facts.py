@@ -46,6 +46,8 @@ def truth_linked_records(sources: Path, out: Path) -> int:
         rr = read_source(con, m, sources)
         validate_rows(con, m, rr)
         pipeline.standardise_source(con, m, rr.table)
+    if hasattr(pipeline, "parse_addresses"):  # the read stage of run_link, as it is now
+        pipeline.parse_addresses(con)
     _finalise_records(con)
     con.execute(f"""
         COPY (SELECT r.source_system, r.record_id, coalesce(t.person_id, r.unique_id) AS resident_id,

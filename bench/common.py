@@ -13,9 +13,9 @@ from pathlib import Path
 OUT = Path(os.environ.get("RESIDEX_BENCH_OUT", Path(__file__).parent / "out"))
 
 
-def borough(people: int, seed: int = 11, facts: bool = True) -> tuple[Path, Path]:
+def borough(people: int, seed: int = 11) -> tuple[Path, Path]:
     """(sources, index) for a borough of ``people``, generated and linked once, then reused."""
-    from loaders.link import run_link
+    from loaders.pipeline import build_index
     from loaders.synthetic import generate
 
     root = OUT / f"borough-{people}-{seed}"
@@ -24,17 +24,10 @@ def borough(people: int, seed: int = 11, facts: bool = True) -> tuple[Path, Path
         t = time.perf_counter()
         generate(people, seed, sources)
         print(f"generated {people:,} people in {time.perf_counter() - t:.1f}s")
-    if not (index / "residents.parquet").exists():
+    if not (index / "lives_at.parquet").exists():
         t = time.perf_counter()
-        run_link(sources, index)
-        print(f"linked in {time.perf_counter() - t:.1f}s")
-    if facts and not (index / "lives_at.parquet").exists():
-        try:
-            from loaders.facts import run_facts
-        except ImportError:
-            print("facts stage not available: loading without lives_at/claims/contacts/relationships")
-        else:
-            run_facts(sources, index)
+        build_index(sources, index)
+        print(f"linked (with facts and restrictions) in {time.perf_counter() - t:.1f}s")
     return sources, index
 
 

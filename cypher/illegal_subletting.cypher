@@ -15,14 +15,26 @@ WITH toString(toInteger(substring($today, 0, 4)) - 18) + substring($today, 4) AS
 MATCH (t:Resident)-[c:CLAIMS]->(a:Address)
 WHERE c.claim_type = 'tenancy' AND c.source_system IN $access_sources AND a.council_owned = true
   AND (c.to_date IS NULL OR c.to_date >= $today)
-// the tenant registered elsewhere, later than the tenancy began
-MATCH (t)-[e:LIVES_AT]->(b:Address)
+// the tenant registered elsewhere since the tenancy began (GP and DWP dates are not moving dates: for
+// them, a current registration elsewhere and none at the tenancy); also records in exactly the tenant's
+// name that the index could not link to them (no date of birth), e.g. an electoral registration
+OPTIONAL MATCH (t2:Resident)
+WHERE t2.last_name = t.last_name AND t2.first_name = t.first_name AND t2 <> t
+  AND (t2.dob IS NULL OR t.dob IS NULL) AND NOT (t2)-[:LIVES_AT]->(a)
+WITH adult_dob, t, c, a, [t] + collect(t2) AS selves
+UNWIND selves AS me
+MATCH (me)-[e:LIVES_AT]->(b:Address)
 WHERE e.current AND b.uprn <> a.uprn AND e.source_system IN $access_sources
-  AND NOT e.source_system IN ['housing_tenancy', 'council_tax'] AND e.from_date > coalesce(c.from_date, '0000')
+  AND NOT e.source_system IN ['housing_tenancy', 'council_tax']
+  AND (e.from_date > coalesce(c.from_date, '0000')
+       OR (e.source_system = 'gp_registration' AND NOT (me)-[:LIVES_AT {source_system: 'gp_registration'}]->(a))
+       OR (e.source_system = 'dwp_benefits' AND NOT (me)-[:LIVES_AT {source_system: 'dwp_benefits'}]->(a)))
 WITH adult_dob, t, c, a, collect(DISTINCT b) AS elsewhere,
      collect({source_system: e.source_system, record_id: e.record_id, date: e.from_date,
-              fact: 'tenant registered at ' + (CASE WHEN $access_personal THEN b.address_text ELSE 'another address in ' + coalesce(b.ward, 'an unknown ward') END)
-                    + ' from ' + e.from_date}) AS moved_ev
+              fact: (CASE WHEN me = t THEN 'tenant' ELSE 'a record in the tenant''s name (not linked to them)' END)
+                    + ' registered at '
+                    + (CASE WHEN $access_personal THEN b.address_text ELSE 'another address in ' + coalesce(b.ward, 'an unknown ward') END)
+                    + ' from ' + coalesce(e.from_date, 'an unknown date')}) AS moved_ev
 // adults living at the tenancy who are neither family nor on the tenancy or council tax account
 MATCH (o:Resident)-[l:LIVES_AT]->(a)
 WHERE o <> t AND l.current AND l.source_system IN $access_sources
@@ -43,14 +55,16 @@ WITH t, c, a, elsewhere, moved_ev, o,
 WITH t, c, a, elsewhere, moved_ev, collect(o.resident_id) AS others, collect(o_ev) AS o_evs
 WHERE size(others) >= $min_other_adults
 WITH t, c, a, elsewhere, moved_ev, others, reduce(acc = [], x IN o_evs | acc + x) AS other_ev,
-     reduce(m = '9999', x IN moved_ev | CASE WHEN x.date < m THEN x.date ELSE m END) AS moved_from
+     reduce(m = '9999-12-31', x IN moved_ev | CASE WHEN x.date > coalesce(c.from_date, '0000') AND x.date < m
+                                                  THEN x.date ELSE m END) AS moved_from
 RETURN t.resident_id AS resident_id, a.uprn AS uprn,
        CASE WHEN $access_personal THEN t.full_name ELSE t.pseudonym END AS tenant,
        CASE WHEN $access_personal THEN a.address_text ELSE a.ward END AS address, a.ward AS ward,
-       c.record_id AS tenancy_record, c.from_date AS tenancy_from, moved_from, size(others) AS other_adults,
+       c.record_id AS tenancy_record, c.from_date AS tenancy_from, CASE WHEN moved_from = '9999-12-31' THEN null ELSE moved_from END AS moved_from, size(others) AS other_adults,
        others AS other_resident_ids, [b IN elsewhere | b.uprn] AS elsewhere_uprns,
        'Council tenant (tenancy from ' + coalesce(c.from_date, 'an unknown date') + ') registered at '
-         + toString(size(elsewhere)) + ' other address(es) from ' + moved_from
+         + toString(size(elsewhere)) + ' other address(es)'
+         + CASE WHEN moved_from = '9999-12-31' THEN '' ELSE ' from ' + moved_from END
          + ' while ' + toString(size(others)) + ' adult(s) who are neither family nor on the tenancy live '
          + 'at the tenancy.' AS reason,
        [{source_system: c.source_system, record_id: c.record_id, date: c.from_date,

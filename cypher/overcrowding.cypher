@@ -27,15 +27,25 @@ WHERE l2.current AND b2.uprn <> a.uprn AND l2.source_system IN $access_sources
 WITH a, m, here, here_from, ev, b2, count(DISTINCT l2.source_system) AS there, max(l2.from_date) AS there_from
 WITH a, m, here, here_from, ev, collect(CASE WHEN b2 IS NULL THEN null ELSE [there, there_from] END) AS elsewhere
 WHERE all(x IN elsewhere WHERE x[0] < here OR (x[0] = here AND x[1] <= here_from))
-WITH a, count(m) AS residents, collect(m.resident_id) AS resident_ids, collect(ev) AS evs
+// one person may hold several index entries (a record the linkage could not join): entries with the same
+// surname and initial count once per distinct date of birth (twins and namesakes with a DOB stay apart)
+WITH a, coalesce(m.last_name, m.resident_id) + '|' + substring(coalesce(m.first_name, ''), 0, 1) AS person_key,
+     collect(m) AS ms, collect(ev) AS evs
+WITH a, person_key, ms, evs,
+     size(reduce(d = [], x IN ms | CASE WHEN x.dob IS NULL OR x.dob IN d THEN d ELSE d + x.dob END)) AS dobs
+WITH a, sum(CASE WHEN dobs = 0 THEN 1 ELSE dobs END) AS residents, collect(ms) AS mss, collect(evs) AS evss,
+     sum(size(ms)) AS entries
 WHERE residents > $factor * a.bedrooms
-WITH a, residents, resident_ids, reduce(acc = [], e IN evs | acc + e) AS evidence
+WITH a, residents, entries, reduce(r = [], x IN mss | r + [y IN x | y.resident_id]) AS resident_ids,
+     reduce(e = [], x IN evss | e + reduce(f = [], y IN x | f + y)) AS evidence
 RETURN a.uprn AS uprn, resident_ids[0] AS resident_id,
        CASE WHEN $access_personal THEN a.address_text ELSE a.ward END AS address, a.ward AS ward,
-       a.property_type AS property_type, a.bedrooms AS bedrooms, residents, resident_ids,
+       a.property_type AS property_type, a.bedrooms AS bedrooms, residents, entries AS index_entries, resident_ids,
        toString(residents) + ' people live at this ' + toLower(coalesce(a.property_type, 'dwelling'))
          + ' with ' + toString(a.bedrooms) + ' bedroom(s); the standard used allows at most '
-         + toString(toInteger(floor($factor * a.bedrooms))) + '.' AS reason,
+         + toString(toInteger(floor($factor * a.bedrooms)))
+         + CASE WHEN entries > residents THEN ' (' + toString(entries) + ' index entries, some probably the same person)'
+                ELSE '' END + '.' AS reason,
        evidence
 ORDER BY residents DESC, uprn
 LIMIT $limit

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from loaders.errors import SourceError
@@ -145,7 +146,7 @@ def _validate(sources: Path, known_systems: set[str]) -> tuple[list[tuple[Row, s
     return opt, sealed, protected
 
 
-def _records(out: Path) -> dict[str, list[Any]]:
+def _records(out: Path) -> pa.Table:
     path = out / "records.parquet"
     if not path.exists():
         raise RestrictionError(str(path), "missing (run `residex link` first: restrictions resolve through it)")
@@ -154,12 +155,23 @@ def _records(out: Path) -> dict[str, list[Any]]:
     if missing:
         raise RestrictionError(str(path), "missing column", field=missing[0])
     cols = ["source_system", "record_id", "resident_id"] + (["nhs_number"] if "nhs_number" in pf.schema_arrow.names else [])
-    return pf.read(columns=cols).to_pydict()
+    return pf.read(columns=cols)
 
 
-def _known_systems(sources: Path, recs: dict[str, list[Any]]) -> set[str]:
+def _known_systems(sources: Path, recs: pa.Table) -> set[str]:
     known = {p.stem for d in (MAPPINGS_DIR, sources / "mappings") if d.is_dir() for p in d.glob("*.y*ml")}
-    return known | {s for s in set(recs["source_system"]) if s}
+    return known | {s for s in pc.unique(recs["source_system"]).to_pylist() if s}
+
+
+def _matches(recs: pa.Table, column: pa.ChunkedArray, wanted: set[str]) -> list[tuple[str, str]]:
+    """(value, resident_id) for the records whose ``column`` value is wanted, filtered in Arrow: the
+    index can hold millions of records, the lists a few thousand."""
+    if not wanted:
+        return []
+    mask = pc.fill_null(pc.is_in(column, value_set=pa.array(sorted(wanted), pa.string())), False)
+    values = pc.filter(column, mask).to_pylist()
+    rids = pc.filter(recs["resident_id"], mask).to_pylist()
+    return [(v, str(r)) for v, r in zip(values, rids, strict=True) if r is not None]
 
 
 def _write_atomic(table: pa.Table, path: Path) -> None:
@@ -185,17 +197,13 @@ def apply_restrictions(sources: Path, out: Path, progress: Progress | None = Non
     say(f"restrictions: {len(opt)} opt-out, {len(sealed)} sealed, {len(protected)} protected-address rows")
 
     by_nhs: dict[str, set[str]] = {}
-    by_key: dict[tuple[str, str], str] = {}
-    nhs = recs.get("nhs_number") or [None] * len(recs["resident_id"])
-    sealed_systems = {system for _, system, _, _ in sealed}  # index only what the lists can name
-    for system, rec_id, rid, number in zip(recs["source_system"], recs["record_id"], recs["resident_id"], nhs,
-                                           strict=True):
-        if rid is None:
-            continue
-        if system in sealed_systems:
-            by_key[(str(system), str(rec_id))] = str(rid)
-        if number:
-            by_nhs.setdefault(re.sub(r"\D", "", str(number)), set()).add(str(rid))
+    if "nhs_number" in recs.column_names:
+        digits = pc.replace_substring_regex(recs["nhs_number"].cast(pa.string()), pattern=r"\D", replacement="")
+        for number, rid in _matches(recs, digits, {n for _, n in opt}):
+            by_nhs.setdefault(number, set()).add(rid)
+    keys = pc.binary_join_element_wise(recs["source_system"].cast(pa.string()), recs["record_id"].cast(pa.string()),
+                                       ":")
+    by_key = dict(_matches(recs, keys, {f"{system}:{key}" for _, system, key, _ in sealed}))
 
     flagged: dict[tuple[str, str], dict[str, str]] = {}
     unresolved = {"opt_out": 0, "sealed": 0}
@@ -206,7 +214,7 @@ def apply_restrictions(sources: Path, out: Path, progress: Progress | None = Non
             flagged.setdefault((rid, "opt_out"), {"source": OPT_OUT_FILE, "reason": "national_data_opt_out",
                                                   "evidence": _where(r)})
     for r, system, key, reason in sealed:
-        rid = by_key.get((system, key))
+        rid = by_key.get(f"{system}:{key}")
         unresolved["sealed"] += rid is None
         if rid is not None:
             flagged.setdefault((rid, "sealed"), {"source": SEALED_FILE, "reason": reason,

@@ -83,9 +83,9 @@ def generate(people: int, seed: int, out: Path) -> None:
 @friendly
 def link(sources: Path, out: Path, engine: str) -> None:
     """Validate, standardise and link source extracts into a resident index with golden records."""
-    from loaders.link import run_link
+    from loaders.pipeline import build_index
 
-    summary = run_link(sources, out, engine=engine, progress=say)
+    summary = build_index(sources, out, engine=engine, progress=say)
     click.echo(f"linked {summary.get('records', '?')} records into {summary.get('residents', '?')} residents; "
                f"index in {out}")
 

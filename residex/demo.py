@@ -32,7 +32,7 @@ def build_demo(where: Path, people: int = DEMO_PEOPLE, seed: int = DEMO_SEED,
                progress: Progress = print) -> dict:
     """Generate, link and load the demo borough under ``where``; returns what each stage reported."""
     from graph.load import load_index
-    from loaders.link import run_link
+    from loaders.pipeline import build_index
     from loaders.synthetic import generate
 
     wanted = {"people": people, "seed": seed}
@@ -46,7 +46,7 @@ def build_demo(where: Path, people: int = DEMO_PEOPLE, seed: int = DEMO_SEED,
         progress(f"[1/3] borough already generated in {sources}")
     if _stamp(index) != wanted:
         progress(f"[2/3] linking source extracts into a resident index in {index}")
-        summary["link"] = run_link(sources, index, progress=progress)
+        summary["link"] = build_index(sources, index, progress=progress)
         _mark(index, **wanted)
     else:
         progress(f"[2/3] resident index already built in {index}")

@@ -27,6 +27,7 @@ SHOTS = [  # (role, path, file, wait for the network to settle)
     ("social_worker", "/residents/R003/timeline?family=1", "timeline.png", False),
     ("fraud_investigator", "/queries", "queries.png", False),
     ("analyst", "/insights", "insights.png", False),
+    ("social_worker", "/queries/spd_other_adults", "forbidden.png", False),  # refused: audited
     ("ig_officer", "/audit", "audit.png", False),
     ("administrator", "/admin/accounts", "accounts.png", False),
 ]

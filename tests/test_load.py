@@ -19,18 +19,12 @@ PEOPLE = 1500
 
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from loaders.link import run_link
+    from loaders.pipeline import build_index
     from loaders.synthetic import generate
 
     root = tmp_path_factory.mktemp("borough")
     generate(PEOPLE, 7, root / "sources")
-    run_link(root / "sources", root / "index")
-    try:
-        from loaders.facts import run_facts
-    except ImportError:
-        pass
-    else:
-        run_facts(root / "sources", root / "index")
+    build_index(root / "sources", root / "index")
     return root / "index"
 
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+import signal
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -170,6 +173,9 @@ def serve(host: str = "127.0.0.1", port: int = 5000, data_dir: Path | None = Non
     app = create_app({"DATA_DIR": data_dir or default_data_dir(), "INDEX_DIR": index_dir,
                       "LOCALHOST": host in LOCAL_HOSTS})
     app.extensions["residex_explanations"].warm()
+    if threading.current_thread() is threading.main_thread():
+        # A service manager stops us with SIGTERM: exit through `finally` so the store closes cleanly.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:

@@ -140,7 +140,7 @@ def train(linker: Linker, present: set[str], n_records: int, seed: int = 42) -> 
         det, recall=PRIOR_RECALL))
     if linker._settings_obj._probability_two_random_records_match in (None, 0):
         linker._settings_obj._probability_two_random_records_match = 1.0 / max(2, n_records)
-    u_pairs = min(2e6, max(1e6, n_records * 2.0))
+    u_pairs = min(2e6, max(3e5, n_records * 2.0))
     step("u", lambda: linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed))
     em_pairs = min(2e6, max(2e5, n_records * 2.0))
     step("em names", lambda: linker.training.estimate_parameters_using_expectation_maximisation(
