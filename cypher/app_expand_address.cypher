@@ -13,9 +13,10 @@ MATCH (a:Address {uprn: $uprn})
 WITH a
 MATCH (a)<-[l:LIVES_AT]-(r:Resident)
 WHERE $access_personal AND l.source_system IN $access_sources
-WITH l, r ORDER BY l.from_date DESC
+OPTIONAL MATCH (sr:SourceRecord {record_key: l.source_system + ':' + l.record_id})
+WITH l, r, sr.match_probability AS conf ORDER BY l.from_date DESC
 WITH collect({rel: {type: 'LIVES_AT', out: false, from_date: l.from_date, to_date: l.to_date, current: l.current,
-                    source_system: l.source_system, record_id: l.record_id},
+                    source_system: l.source_system, record_id: l.record_id, match_probability: conf},
               node: {label: 'Resident', key: r.resident_id, name: r.full_name, dob: r.dob,
                      deceased: coalesce(r.deceased, false)}}) AS items
 RETURN 'LIVES_AT' AS part, items[..$cap] AS items, size(items) AS total
@@ -24,8 +25,11 @@ MATCH (a:Address {uprn: $uprn})
 WITH a
 MATCH (a)<-[c:CLAIMS]-(r:Resident)
 WHERE $access_personal AND c.source_system IN $access_sources
+OPTIONAL MATCH (sr:SourceRecord {record_key: c.source_system + ':' + c.record_id})
+WITH c, r, sr.match_probability AS conf
 WITH collect({rel: {type: 'CLAIMS', out: false, claim_type: c.claim_type, from_date: c.from_date,
-                    to_date: c.to_date, source_system: c.source_system, record_id: c.record_id},
+                    to_date: c.to_date, source_system: c.source_system, record_id: c.record_id,
+                    match_probability: conf},
               node: {label: 'Resident', key: r.resident_id, name: r.full_name, dob: r.dob,
                      deceased: coalesce(r.deceased, false)}}) AS items
 RETURN 'CLAIMS' AS part, items[..$cap] AS items, size(items) AS total

@@ -2,7 +2,8 @@
 // title: Neighbours of a resident (network view)
 // description: One row per kind of link from a resident: addresses, claims, family, household, agency
 // description: contacts and source records, each capped at $cap items with the full count, filtered by
-// description: the source systems the session may see and the node kinds its role may see.
+// description: the source systems the session may see and the node kinds its role may see. Facts carry the
+// description: match probability of the source record that states them (uncertain links can be hidden).
 // category: app
 // roles: fraud_investigator, social_worker, ig_officer
 // mode: read
@@ -13,8 +14,10 @@ MATCH (r:Resident {resident_id: $resident_id})
 WITH r
 MATCH (r)-[l:LIVES_AT]->(a:Address)
 WHERE $access_personal AND 'Address' IN $kinds AND l.source_system IN $access_sources
+OPTIONAL MATCH (sr:SourceRecord {record_key: l.source_system + ':' + l.record_id})
+WITH l, a, sr.match_probability AS conf
 WITH collect({rel: {type: 'LIVES_AT', out: true, from_date: l.from_date, to_date: l.to_date, current: l.current,
-                    source_system: l.source_system, record_id: l.record_id},
+                    source_system: l.source_system, record_id: l.record_id, match_probability: conf},
               node: {label: 'Address', key: a.uprn, address_text: CASE WHEN a.protected THEN null ELSE a.address_text END,
                      postcode: CASE WHEN a.protected THEN null ELSE a.postcode END, ward: a.ward,
                      protected: coalesce(a.protected, false)}}) AS items
@@ -24,8 +27,10 @@ MATCH (r:Resident {resident_id: $resident_id})
 WITH r
 MATCH (r)-[c:CLAIMS]->(a:Address)
 WHERE $access_personal AND 'Address' IN $kinds AND c.source_system IN $access_sources
+OPTIONAL MATCH (sr:SourceRecord {record_key: c.source_system + ':' + c.record_id})
+WITH c, a, sr.match_probability AS conf
 WITH collect({rel: {type: 'CLAIMS', out: true, claim_type: c.claim_type, from_date: c.from_date, to_date: c.to_date,
-                    source_system: c.source_system, record_id: c.record_id},
+                    source_system: c.source_system, record_id: c.record_id, match_probability: conf},
               node: {label: 'Address', key: a.uprn, address_text: CASE WHEN a.protected THEN null ELSE a.address_text END,
                      postcode: CASE WHEN a.protected THEN null ELSE a.postcode END, ward: a.ward,
                      protected: coalesce(a.protected, false)}}) AS items
@@ -35,8 +40,10 @@ MATCH (r:Resident {resident_id: $resident_id})
 WITH r
 MATCH (r)-[f:PARENT_OF|PARTNER_OF|SIBLING_OF]-(o:Resident)
 WHERE $access_personal AND f.source_system IN $access_sources
+OPTIONAL MATCH (sr:SourceRecord {record_key: f.source_system + ':' + f.record_id})
+WITH f, o, sr.match_probability AS conf
 WITH collect({rel: {type: type(f), out: startNode(f).resident_id = $resident_id,
-                    source_system: f.source_system, record_id: f.record_id},
+                    source_system: f.source_system, record_id: f.record_id, match_probability: conf},
               node: {label: 'Resident', key: o.resident_id, name: o.full_name, dob: o.dob,
                      deceased: coalesce(o.deceased, false)}}) AS items
 RETURN 'FAMILY' AS part, items[..$cap] AS items, size(items) AS total

@@ -118,7 +118,7 @@ UNWIND $rows AS row
 MATCH (a:Resident {{resident_id: row.from_resident_id}})
 MATCH (b:Resident {{resident_id: row.to_resident_id}})
 MERGE (a)-[f:{rel_type} {{source_system: row.source_system, record_id: row.record_id}}]->(b)
-SET f.load_id = $load_id
+SET f.evidence = row.evidence, f.load_id = $load_id
 """
     for rel_type in ("PARENT_OF", "PARTNER_OF", "SIBLING_OF")
 }
@@ -259,6 +259,8 @@ class Loader:
         by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in _rows(family):
             if row["type"] in Q_FAMILY and row["from_resident_id"] != row["to_resident_id"]:
+                row["record_id"] = str(row["record_id"])
+                row.setdefault("evidence", None)
                 by_type[row["type"]].append(row)
             else:
                 self.report.skipped["relationships"] = self.report.skipped.get("relationships", 0) + 1

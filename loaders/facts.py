@@ -39,7 +39,7 @@ from loaders.standardise.dates import parse_date_sql
 Progress = Callable[[str], None]
 RECORD_COLUMNS = ("source_system", "record_id", "resident_id", "first_name", "last_name", "dob",
                   "address_text", "postcode", "uprn", "record_date", "attributes")
-OPTIONAL_RECORD_COLUMNS = ("nhs_number", "ni_number", "row_number")
+OPTIONAL_RECORD_COLUMNS = ("nhs_number", "ni_number", "row_number", "property_ref")
 PARSED_ADDRESS_COLUMNS = ("flat", "house_number", "street", "building")  # written by link's standardiser
 
 # What a role word says the OTHER person is to the record's person: (type, other_is_from).
@@ -575,8 +575,14 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path) -> dict[str, int]:
         CREATE TABLE addresses AS
         SELECT uprn, address_text, postcode, ward, council_owned, CAST(bedrooms AS INTEGER) AS bedrooms,
                property_type FROM llpg""")
-    con.execute("""CREATE TABLE address_matches AS SELECT source_system, record_id, resident_id, uprn,
-                   uprn_method AS method, uprn_reason AS reason, uprn_status AS given_uprn_status FROM rec""")
+    # a source's own dwelling code is kept beside the UPRN; one code resolving to several UPRNs is flagged
+    con.execute("""CREATE TABLE address_matches AS
+                   WITH pr AS (SELECT source_system, property_ref, count(DISTINCT uprn) AS n FROM rec
+                               WHERE property_ref IS NOT NULL GROUP BY ALL)
+                   SELECT r.source_system, r.record_id, r.resident_id, r.uprn, r.uprn_method AS method,
+                          r.uprn_reason AS reason, r.uprn_status AS given_uprn_status, r.property_ref,
+                          coalesce(pr.n > 1, FALSE) AS property_ref_conflict
+                   FROM rec r LEFT JOIN pr USING (source_system, property_ref)""")
     order = {
         "addresses": "uprn",
         "lives_at": "resident_id, source_system, record_id",
@@ -594,4 +600,6 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path) -> dict[str, int]:
         counts[name] = int(con.execute(f"SELECT count(*) FROM {q(name)}").fetchall()[0][0])
     counts["_records"] = int(con.execute("SELECT count(*) FROM rec").fetchall()[0][0])
     counts["uprn_resolved"] = int(con.execute("SELECT count(uprn) FROM rec").fetchall()[0][0])
+    counts["property_ref_conflicts"] = int(con.execute(
+        "SELECT count(DISTINCT property_ref) FROM address_matches WHERE property_ref_conflict").fetchall()[0][0])
     return counts

@@ -93,6 +93,7 @@ def run_link(sources: Path, out: Path, engine: str = "duckdb", progress: Progres
         pipeline.parse_addresses(con)
         _finalise_records(con)
         t = lap("read_standardise", t)
+        con.execute("SET preserve_insertion_order = false")  # row order only mattered while reading
         n = con.execute("SELECT count(*) FROM records").fetchall()[0][0]
         say(f"standardised {n} records from {len(mappings)} sources")
 
@@ -114,7 +115,7 @@ def run_link(sources: Path, out: Path, engine: str = "duckdb", progress: Progres
         nodes = con.execute("SELECT nhs_number, pupil_number, suffix, dob FROM records ORDER BY idx").df()
         nodes["dob"] = [d.date() if isinstance(d, pd.Timestamp) else (d if pd.notna(d) else None)
                         for d in nodes["dob"]]
-        edges = con.execute("SELECT i, j, weight, strong FROM edges").df()
+        edges = con.execute("SELECT i, j, weight, strong FROM edges ORDER BY i, j").df()
         labels, cstats = clustering.cluster(nodes, edges)
         t = lap("cluster", t)
 

@@ -85,34 +85,34 @@ def cluster(nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[np.ndarray, dict[
     stats["conflicting_components"] = int(len(bad))
     if len(bad) == 0:
         return labels, stats
-    bad_set = set(bad.tolist())
-    in_bad = np.isin(labels, list(bad_set))
-    e = edges[in_bad[i]].sort_values("weight", ascending=False, kind="stable")
-    parent: dict[int, int] = {}
+    in_bad = np.isin(labels, bad.to_numpy())
+    e = edges[in_bad[i]].assign(weight=lambda d: d["weight"].round(6)).sort_values(["weight", "i", "j"], ascending=[False, True, True], kind="stable")
+    parent = np.arange(n, dtype=np.int64)
     info: dict[int, _Cluster] = {}
     nhs, upn, suf, dobs = (nodes["nhs_number"].to_numpy(), nodes["pupil_number"].to_numpy(),
                            nodes["suffix"].to_numpy(), nodes["dob"].to_numpy())
 
     def find(x: int) -> int:
-        root = x
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while parent.get(x, x) != root:
-            parent[x], x = root, parent[x]
-        return root
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
 
     def node_info(x: int) -> _Cluster:
-        if x not in info:
+        c = info.get(x)
+        if c is None:
             d = dobs[x]
-            info[x] = _Cluster(nhs[x] if isinstance(nhs[x], str) else None,
-                               upn[x] if isinstance(upn[x], str) else None,
-                               suf[x] if isinstance(suf[x], str) else None,
-                               d if isinstance(d, date) else None)
-        return info[x]
+            c = info[x] = _Cluster(nhs[x] if isinstance(nhs[x], str) else None,
+                                   upn[x] if isinstance(upn[x], str) else None,
+                                   suf[x] if isinstance(suf[x], str) else None,
+                                   d if isinstance(d, date) else None)
+        return c
 
+    ea, eb = e["i"].to_numpy(), e["j"].to_numpy()
+    ew = e["weight"].to_numpy()
     strong = e["strong"].to_numpy() if "strong" in e.columns else np.zeros(len(e), dtype=bool)
-    for a, b, st in zip(e["i"].to_numpy(), e["j"].to_numpy(), strong, strict=True):
-        ra, rb = find(int(a)), find(int(b))
+    for a, b, st in zip(ea.tolist(), eb.tolist(), strong.tolist(), strict=True):
+        ra, rb = find(a), find(b)
         if ra == rb:
             continue
         ca, cb = node_info(ra), node_info(rb)
@@ -122,16 +122,17 @@ def cluster(nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[np.ndarray, dict[
         parent[rb] = ra
         ca.absorb(cb)
         info.pop(rb, None)
-    # ambiguity guard: an (undated) record whose link to another, conflicting resident is about as
+    # ambiguity guard: an undated record whose link to another, conflicting resident is about as
     # strong as its link to its own (the son's electoral entry, equally like father and son) is detached
+    undated = np.array([not isinstance(d, date) for d in dobs], dtype=bool)
+    sel = undated[ea] | undated[eb]
     best: dict[tuple[int, int], float] = {}
-    ea, eb, ew = e["i"].to_numpy(), e["j"].to_numpy(), e["weight"].to_numpy()
-    for a, b, w in zip(ea, eb, ew, strict=True):
-        a, b = int(a), int(b)
+    for a, b, w in zip(ea[sel].tolist(), eb[sel].tolist(), ew[sel].tolist(), strict=True):
         for x, y in ((a, b), (b, a)):
-            k = (x, find(y))
-            if w > best.get(k, -1e9):
-                best[k] = float(w)
+            if undated[x]:
+                k = (x, find(y))
+                if w > best.get(k, -1e9):
+                    best[k] = w
     by_node: dict[int, list[tuple[int, float]]] = {}
     for (x, root), w in best.items():
         by_node.setdefault(x, []).append((root, w))
@@ -152,8 +153,8 @@ def cluster(nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[np.ndarray, dict[
     # relabel nodes of bad components: root position becomes the label (offset past ncomp)
     new = labels.copy()
     idx = np.nonzero(in_bad)[0]
-    for x in idx:
-        new[x] = ncomp + find(int(x))
+    for x in idx.tolist():
+        new[x] = ncomp + find(x)
     for x in detached:
         new[x] = ncomp + n + x
     return new, stats
