@@ -28,15 +28,18 @@ WITH r, x, ns, es,
        WHEN '/child' THEN 1 WHEN '/partner/child' THEN 1 WHEN '/child/child' THEN 2 ELSE 0 END AS generation
 WHERE relation IS NOT NULL
 UNWIND es AS e
-WITH r, x, relation, generation, ns,
+WITH r, x, relation, generation, size(es) AS hops, ns,
      collect(DISTINCT {source_system: e.source_system, record_id: e.record_id, date: null,
                        fact: type(e) + ' link recorded by ' + e.source_system}) AS evidence,
-     collect(DISTINCT CASE WHEN size(ns) = 3 THEN ns[1].resident_id END) AS via
-WITH r, x, generation, collect(DISTINCT relation) AS relations, collect(evidence) AS evs, collect(via) AS vias
-// a person reached several ways keeps its closest description (a sibling before a co-parent, etc.)
-WITH r, x, generation, relations[0] AS relation, relations,
-     reduce(a = [], l IN evs | a + [v IN l WHERE NOT v IN a]) AS evidence,
-     reduce(a = [], l IN vias | a + [v IN l WHERE NOT v IN a]) AS via
+     CASE WHEN size(ns) = 3 THEN ns[1].resident_id END AS via
+WITH r, x, collect(DISTINCT {relation: relation, generation: generation, hops: hops}) AS ways,
+     collect(evidence) AS evs, collect(DISTINCT via) AS via
+// a person reached several ways keeps the closest description (a parent before a step-parent)
+WITH r, x, ways, reduce(b = head(ways), w IN ways | CASE WHEN w.hops < b.hops THEN w ELSE b END) AS best,
+     reduce(a = [], l IN evs | a + [v IN l WHERE NOT v IN a]) AS evidence, via
+WITH r, x, best.relation AS relation, best.generation AS generation, best.hops AS hops,
+     reduce(a = [], w IN ways | CASE WHEN w.relation IN a THEN a ELSE a + w.relation END) AS relations,
+     evidence, CASE WHEN best.hops = 1 THEN [] ELSE via END AS via
 RETURN x.resident_id AS resident_id, relation, generation,
        CASE WHEN $access_personal THEN x.full_name ELSE x.pseudonym END AS name,
        x.birth_year AS birth_year, CASE WHEN $access_personal THEN x.dob END AS dob, x.sex AS sex,

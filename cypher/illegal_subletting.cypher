@@ -2,7 +2,8 @@
 // title: Possible illegal subletting
 // description: Council tenancies where adults who are neither family of the tenant nor on the tenancy (or
 // description: the council tax account) live at the tenancy, while the tenant is registered at another
-// description: address (GP, electoral register, DWP...) since after the tenancy began. Declared lodgers are
+// description: address (GP, electoral register, DWP...) since after the tenancy began, or no system other
+// description: than the tenancy and council tax registers the tenant at the tenancy. Declared lodgers are
 // description: on the tenancy and are not counted. Someone lives at a dwelling when current registrations
 // description: put them there and no other address has more of them (or as many, more recent), so a stale
 // description: record does not count; an unrelated adult must be registered there by min_sources systems.
@@ -47,20 +48,25 @@ WHERE t2.last_name = t.last_name AND t2.first_name = t.first_name AND t2 <> t
   AND (t2.dob IS NULL OR t.dob IS NULL) AND NOT (t2)-[:LIVES_AT]->(a)
   AND (t2)-[:LIVES_AT {source_system: 'electoral_register'}]->()
 WITH t, c, a, others, o_evs, [t] + collect(t2) AS selves
+// is the tenant registered at the tenancy by anything other than the tenancy and council tax themselves?
+OPTIONAL MATCH (t)-[h:LIVES_AT]->(a)
+WHERE h.current AND h.source_system IN $access_sources AND NOT h.source_system IN ['housing_tenancy', 'council_tax']
+WITH t, c, a, others, o_evs, selves, count(h) AS present
 UNWIND selves AS me
-MATCH (me)-[e:LIVES_AT]->(b:Address)
+OPTIONAL MATCH (me)-[e:LIVES_AT]->(b:Address)
 WHERE e.current AND b.uprn <> a.uprn AND e.source_system IN $access_sources
   AND NOT e.source_system IN ['housing_tenancy', 'council_tax']
   AND (e.from_date > coalesce(c.from_date, '0000')
        OR (e.source_system = 'gp_registration' AND NOT (me)-[:LIVES_AT {source_system: 'gp_registration'}]->(a))
        OR (e.source_system = 'dwp_benefits' AND NOT (me)-[:LIVES_AT {source_system: 'dwp_benefits'}]->(a)))
-WITH t, c, a, others, o_evs, collect(DISTINCT b) AS elsewhere,
-     collect({source_system: e.source_system, record_id: e.record_id, date: e.from_date,
+WITH t, c, a, others, o_evs, present, collect(DISTINCT b) AS elsewhere,
+     collect(CASE WHEN e IS NULL THEN null ELSE {source_system: e.source_system, record_id: e.record_id, date: e.from_date,
               fact: (CASE WHEN me = t THEN 'tenant' ELSE 'a record in the same name as the tenant (not linked to them)' END)
                     + ' registered at '
                     + (CASE WHEN $access_personal THEN b.address_text ELSE 'another address in ' + coalesce(b.ward, 'an unknown ward') END)
-                    + ' from ' + coalesce(e.from_date, 'an unknown date')}) AS moved_ev
-WITH t, c, a, elsewhere, moved_ev, others, reduce(acc = [], x IN o_evs | acc + x) AS other_ev,
+                    + ' from ' + coalesce(e.from_date, 'an unknown date')} END) AS moved_ev
+WHERE size(elsewhere) > 0 OR present = 0
+WITH t, c, a, elsewhere, present, moved_ev, others, reduce(acc = [], x IN o_evs | acc + x) AS other_ev,
      reduce(m = '9999-12-31', x IN moved_ev | CASE WHEN x.date > coalesce(c.from_date, '0000') AND x.date < m
                                                   THEN x.date ELSE m END) AS moved_from
 RETURN t.resident_id AS resident_id, a.uprn AS uprn,
@@ -69,12 +75,16 @@ RETURN t.resident_id AS resident_id, a.uprn AS uprn,
        c.record_id AS tenancy_record, c.from_date AS tenancy_from,
        CASE WHEN moved_from = '9999-12-31' THEN null ELSE moved_from END AS moved_from,
        size(others) AS other_adults, others AS other_resident_ids, [b IN elsewhere | b.uprn] AS elsewhere_uprns,
-       'Council tenant (tenancy from ' + coalesce(c.from_date, 'an unknown date') + ') registered at '
-         + toString(size(elsewhere)) + ' other address(es)'
-         + CASE WHEN moved_from = '9999-12-31' THEN '' ELSE ' from ' + moved_from END
+       'Council tenant (tenancy from ' + coalesce(c.from_date, 'an unknown date') + ') '
+         + CASE WHEN size(elsewhere) > 0
+                THEN 'registered at ' + toString(size(elsewhere)) + ' other address(es)'
+                     + CASE WHEN moved_from = '9999-12-31' THEN '' ELSE ' from ' + moved_from END
+                ELSE 'not registered at the tenancy by any GP, electoral, DWP or benefit record' END
          + ' while ' + toString(size(others)) + ' adult(s) who are neither family nor on the tenancy live '
          + 'at the tenancy.' AS reason,
        [{source_system: c.source_system, record_id: c.record_id, date: c.from_date,
-         fact: 'council tenancy held since ' + coalesce(c.from_date, 'an unknown date')}] + moved_ev + other_ev AS evidence
+         fact: 'council tenancy held since ' + coalesce(c.from_date, 'an unknown date')
+               + CASE WHEN present = 0 THEN '; no other system registers the tenant there' ELSE '' END}]
+         + moved_ev + other_ev AS evidence
 ORDER BY other_adults DESC, resident_id
 LIMIT $limit

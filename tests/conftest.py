@@ -27,13 +27,15 @@ def _resident(rid: str, first: str, last: str, dob: str, sex: str, uprn: str, po
     prov = {f: {"value": v, "source_system": sources[0], "record_id": f"{sources[0][:3].upper()}-{rid}",
                 "date": "2024-01-01", "rule": "most recent"}
             for f, v in (("first_name", first), ("last_name", last), ("dob", dob), ("postcode", postcode))}
+    prov["sex"] = {"value": sex, "source_system": sources[-1], "record_id": f"{sources[-1][:3].upper()}-{rid}",
+                   "date": None, "rule": "most trusted source"}
     return {"resident_id": rid, "first_name": first, "last_name": last, "full_name": f"{first} {last}",
             "last_key": phonetic(last), "alt_last_key": phonetic(parts[-1]) if len(parts) > 1 else None,
             "first_key": phonetic(first), "dob": dob, "birth_year": int(dob[:4]), "sex": sex,
             "nhs_number": extra.get("nhs_number", f"94{rid[-3:].zfill(3)}12345"[:10]),
             "ni_number": extra.get("ni_number", f"QQ{rid[-3:].zfill(6)}C"), "postcode": postcode, "uprn": uprn,
             "ward": ward, "pseudonym": f"P-{rid.lower()}", "n_records": len(sources), "sources": sources,
-            "provenance": json.dumps(prov), "opt_out": False, "sealed": False,
+            "provenance": json.dumps(prov, separators=(",", ":")), "opt_out": False, "sealed": False,
             "deceased": extra.get("deceased", False)}
 
 

@@ -83,7 +83,7 @@ def test_social_worker_sees_care_but_no_council_tax(as_role: dict[str, Session])
     page = as_role["social_worker"].get("/residents/R001").text
     assert "CSC-4001" in page and "childrens_social_care" in page
     assert "CT-1001" not in page and "council_tax" not in page and "single person discount" not in page
-    assert "not shown to your role" in page
+    assert "5 source records" not in page and "not shown" not in page  # not even a hint of hidden sources
     net = network_json(as_role["social_worker"], "R001")
     claim_types = {e["label"] for e in net["edges"] if e["type"] == "CLAIMS"}
     assert claim_types and not any("single person" in c for c in claim_types)
@@ -109,6 +109,14 @@ def test_fraud_investigator_sees_claims_but_no_social_care(as_role: dict[str, Se
 def test_social_worker_sees_contacts_on_the_family_timeline(as_role: dict[str, Session]) -> None:
     page = as_role["social_worker"].get("/residents/R003/timeline?family=1").text
     assert "domestic incident" in page and "referral" in page and "Zara Khan" in page and "Tom Khan" in page
+
+
+def test_provenance_is_cut_per_field_by_source(as_role: dict[str, Session]) -> None:
+    # R001's names come from council_tax (hidden from social workers), sex from gp_registration (visible)
+    sw = as_role["social_worker"].get("/residents/R001").text
+    assert "COU-R001" not in sw and "GP_-R001" in sw and "most trusted source" in sw
+    fi = as_role["fraud_investigator"].get("/residents/R001").text
+    assert "COU-R001" in fi and "most recent" in fi
 
 
 def test_identifiers_follow_their_source_system(as_role: dict[str, Session]) -> None:

@@ -182,21 +182,23 @@ def resident_page(resident_id: str) -> ResidentPage:
 
 
 def _provenance(res: dict[str, Any], records: list[dict[str, Any]]) -> list[ProvenanceItem]:
-    """The source of each shown value: the golden record's provenance when every source is visible,
-    otherwise the visible source records that carry the same value (never a hidden one)."""
-    prov: dict[str, Any] = {}
-    if res.get("provenance"):
+    """The source of each shown value: the golden record's provenance for fields whose source system is
+    visible (cut per field in the store), otherwise the visible source records carrying the same value."""
+    prov: dict[str, dict[str, Any]] = {}
+    for part in res.get("provenance") or []:
         try:
-            prov = json.loads(res["provenance"]) if isinstance(res["provenance"], str) else dict(res["provenance"])
-        except ValueError:
-            prov = {}
+            item = json.loads("{" + part["obj"] + "}")
+        except (ValueError, TypeError, KeyError):
+            continue  # a value holding a brace cannot be cut as text: fall back to the records below
+        if isinstance(item, dict):
+            prov[part["field"]] = item
     out = []
     for f in GOLDEN_FIELDS:
         value = res.get(f)
         if value in (None, ""):
             continue
-        p = prov.get(f) if isinstance(prov.get(f), dict) else None
-        if p:
+        p = prov.get(f)
+        if p and p.get("source_system") in g.access.sources:
             out.append(ProvenanceItem(f, value, [{"source_system": p.get("source_system"),
                                                   "record_id": p.get("record_id"), "date": p.get("date")}],
                                       str(p.get("rule") or "")))
