@@ -108,10 +108,14 @@ class Planter:
         teen = np.zeros(len(t), bool)
         teen[b.hh[(b.role == CHILD) & (age >= 10) & (age < 18) & al]] = True
         for h in self.pick((t == 3) & head_ok & teen):
-            kids = [p for p in self.alive_members(h) if b.role[p] == CHILD and 10 <= age[p] < 18]
+            members = self.alive_members(h)
+            kids = [p for p in members if b.role[p] == CHILD and 10 <= age[p] < 18]
             if not kids:
                 continue
             c = kids[0]
+            # the look-alike must hold: the student is the only other adult (no grown-up sibling at home)
+            if any(age[p] >= 18 for p in members if p not in (int(head[h]), c)):
+                continue
             b.dob[c] = core.REF_DATE - core.years(19) - core.D * int(rng.integers(10, 300))
             d = int(b.hh_dwelling[h])
             self.sc["ct_dwelling"][d] = ("spd_disregard", {"start": b.dob[c] + core.years(18), "type": "Student",
