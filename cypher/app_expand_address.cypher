@@ -39,8 +39,8 @@ WITH a
 MATCH (a)<-[:OCCUPIES]-(h:Household)
 WHERE $access_personal AND 'Household' IN $kinds
 WITH collect({rel: {type: 'OCCUPIES', out: false},
-              node: {label: 'Household', key: h.household_id, size: h.size, adults: h.adults,
-                     children: h.children}}) AS items
+              node: {label: 'Household', key: h.household_id,
+                     size: size([(h)<-[:MEMBER_OF]-(m:Resident) WHERE any(x IN coalesce(m.sources, []) WHERE x IN $access_sources) | m.resident_id])}}) AS items
 RETURN 'OCCUPIES' AS part, items[..$cap] AS items, size(items) AS total
 UNION ALL
 MATCH (a:Address {uprn: $uprn})

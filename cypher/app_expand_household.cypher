@@ -31,5 +31,5 @@ UNION ALL
 MATCH (h:Household {household_id: $household_id})
 WHERE $access_personal
 RETURN 'SELF' AS part,
-       [{rel: null, node: {label: 'Household', key: h.household_id, size: h.size, adults: h.adults,
-                           children: h.children}}] AS items, 1 AS total
+       [{rel: null, node: {label: 'Household', key: h.household_id,
+                           size: size([(h)<-[:MEMBER_OF]-(m:Resident) WHERE any(x IN coalesce(m.sources, []) WHERE x IN $access_sources) | m.resident_id])}}] AS items, 1 AS total

@@ -53,8 +53,8 @@ WITH r
 MATCH (r)-[:MEMBER_OF]->(h:Household)
 WHERE $access_personal AND 'Household' IN $kinds
 WITH collect({rel: {type: 'MEMBER_OF', out: true},
-              node: {label: 'Household', key: h.household_id, size: h.size, adults: h.adults,
-                     children: h.children}}) AS items
+              node: {label: 'Household', key: h.household_id,
+                     size: size([(h)<-[:MEMBER_OF]-(m:Resident) WHERE any(x IN coalesce(m.sources, []) WHERE x IN $access_sources) | m.resident_id])}}) AS items
 RETURN 'MEMBER_OF' AS part, items[..$cap] AS items, size(items) AS total
 UNION ALL
 MATCH (r:Resident {resident_id: $resident_id})

@@ -13,6 +13,6 @@ WHERE $access_personal
 OPTIONAL MATCH (h)-[:OCCUPIES]->(a:Address)
 OPTIONAL MATCH (h)<-[:MEMBER_OF]-(m:Resident)
 WHERE any(s IN coalesce(m.sources, []) WHERE s IN $access_sources)
-RETURN h.household_id AS household_id, h.size AS size, h.adults AS adults, h.children AS children,
+RETURN h.household_id AS household_id,
        a.uprn AS uprn, CASE WHEN a.protected THEN null ELSE a.address_text END AS address_text,
        collect({resident_id: m.resident_id, name: m.full_name, dob: m.dob, sex: m.sex}) AS members

@@ -2,8 +2,9 @@
 // title: Repeat 999 / blue-light callers
 // description: People who called 999 (police, fire, ambulance) at least min_calls times within any
 // description: 12-month window. Calls are counted per person, so a care home with many calls from
-// description: different residents is not flagged. Calls logged under name variants of one surname from
-// description: one address are counted together (999 logs hold free-text caller names).
+// description: different residents is not flagged. Calls logged under variants of one surname's caller name
+// description: from one address are counted together (999 logs hold free-text caller names), and an index
+// description: entry calling from two addresses joins them.
 // category: detector
 // roles: social_worker, analyst, ig_officer
 // mode: read
@@ -12,12 +13,18 @@
 // example: residex query repeat_999_callers -p min_calls=5
 MATCH (r:Resident)-[:HAD_CONTACT]->(c:AgencyContact)
 WHERE c.source_system = 'blue_light_callouts' AND c.source_system IN $access_sources AND c.contact_date IS NOT NULL
-// One caller = one index entry, or several entries with the same surname calling from the same address:
-// 999 call logs carry free-text caller names ('J Allen', 'Allen', 'Jess Allen') that the linkage often
-// leaves as separate entries.
+// One caller: 999 logs hold free-text caller names ('J Allen', 'Allen', 'Jess Allen') that the linkage often
+// leaves as separate index entries, so entries with the same surname calling from the same address are one
+// caller, and an entry calling from several addresses joins those groups together.
 WITH c, r, CASE WHEN c.uprn IS NOT NULL AND r.last_name IS NOT NULL THEN c.uprn + '|' + r.last_name
-                ELSE 'resident|' + r.resident_id END AS caller_key
-ORDER BY c.contact_date
+                ELSE 'resident|' + r.resident_id END AS place
+WITH r, collect([place, c]) AS placed, min(place) AS first_place
+UNWIND placed AS pc
+WITH pc[0] AS place, pc[1] AS c, r, first_place
+WITH place, collect([c, r]) AS items, min(first_place) AS caller_key
+UNWIND items AS it
+WITH caller_key, it[0] AS c, it[1] AS r
+WITH caller_key, c, r ORDER BY c.contact_date
 WITH caller_key, collect(c) AS calls, collect(DISTINCT r) AS people
 WHERE size(calls) >= $min_calls
 // windows of min_calls consecutive calls whose last call is within a year of the first
@@ -40,7 +47,7 @@ RETURN r.resident_id AS resident_id, a.uprn AS uprn,
        toString(size(calls)) + ' 999 calls in total, ' + toString($min_calls) + ' of them between '
          + first.contact_date + ' and ' + last.contact_date + ' (within 12 months)'
          + CASE WHEN size(people) > 1 THEN ', logged under ' + toString(size(people))
-                + ' name variants with the same surname and address' ELSE '' END + '.' AS reason,
+                + ' index entries (name variants of one surname at one address)' ELSE '' END + '.' AS reason,
        [c IN calls | {source_system: c.source_system, record_id: c.record_id, date: c.contact_date,
                       fact: coalesce(c.agency, '999') + ' call: ' + coalesce(c.contact_type, 'unknown')}] AS evidence
 ORDER BY calls DESC, resident_id

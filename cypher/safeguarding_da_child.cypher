@@ -1,7 +1,7 @@
 // name: safeguarding_da_child
 // title: Child living with an adult known for domestic abuse
-// description: Children (under 18) who live now at the same dwelling as an adult recorded by the police as
-// description: the suspect in a domestic-abuse incident, where the child was born before the last incident.
+// description: Children who live now at the same dwelling as an adult recorded by the police as the suspect
+// description: in a domestic-abuse incident, and who were under 18 at the last incident (born before it).
 // description: Where the police record does not say the person's role, any domestic-abuse contact counts.
 // description: Someone lives at a dwelling when a current registration puts them there and no later current
 // description: registration puts them elsewhere.
@@ -30,21 +30,23 @@ WHERE later = 0
 WITH DISTINCT child_dob, s, incidents, last_incident, a
 // children living there now
 MATCH (k:Resident)-[kl:LIVES_AT]->(a)
-WHERE k <> s AND kl.current AND kl.source_system IN $access_sources AND k.dob > child_dob AND k.dob < last_incident
+WHERE k <> s AND kl.current AND kl.source_system IN $access_sources AND k.dob < last_incident
+  AND k.dob > toString(toInteger(substring(last_incident, 0, 4)) - 18) + substring(last_incident, 4)
 OPTIONAL MATCH (k)-[k2:LIVES_AT]->(b3:Address)
 WHERE k2.current AND b3.uprn <> a.uprn AND k2.source_system IN $access_sources AND k2.from_date > kl.from_date
-WITH s, incidents, last_incident, a, k, kl, count(k2) AS later
+WITH child_dob, s, incidents, last_incident, a, k, kl, count(k2) AS later
 WHERE later = 0
-WITH s, incidents, last_incident, a, k, collect(kl)[0] AS kl
-WITH s, incidents, last_incident, a, collect(k) AS children, collect(kl) AS child_regs
+WITH child_dob, s, incidents, last_incident, a, k, collect(kl)[0] AS kl
+WITH child_dob, s, incidents, last_incident, a, collect(k) AS children, collect(kl) AS child_regs
 RETURN s.resident_id AS resident_id, a.uprn AS uprn,
        CASE WHEN $access_personal THEN s.full_name ELSE s.pseudonym END AS adult,
        CASE WHEN $access_personal THEN a.address_text ELSE a.ward END AS address, a.ward AS ward,
        size(incidents) AS incidents, last_incident, size(children) AS children,
        [k IN children | k.resident_id] AS child_resident_ids,
        [k IN children | CASE WHEN $access_personal THEN k.full_name ELSE k.pseudonym END] AS child_names,
-       toString(size(children)) + ' child(ren) live with an adult recorded in ' + toString(size(incidents))
-         + ' domestic-abuse incident(s), the last on ' + last_incident + '.' AS reason,
+       toString(size(children)) + ' child(ren) (under 18 at the time) live with an adult recorded in '
+         + toString(size(incidents)) + ' domestic-abuse incident(s), the last on ' + last_incident + '.' AS reason,
+       size([k IN children WHERE k.dob > child_dob]) AS children_under_18_now,
        [c IN incidents | {source_system: c.source_system, record_id: c.record_id, date: c.contact_date,
                           fact: 'police: ' + c.contact_type + ' (' + coalesce(c.role, 'role not recorded') + ')'}]
          + [i IN range(0, size(children) - 1) | {source_system: child_regs[i].source_system,

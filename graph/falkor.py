@@ -73,35 +73,38 @@ class FalkorStore(GraphStore):
 
     # -- schema and paths ------------------------------------------------------------------------
     def ensure_schema(self, indexes: Sequence[IndexSpec]) -> None:
-        existing = {(c["label"], tuple(c["properties"])) for c in self._constraints()}
+        self._ensure_schema(self._graph, indexes)
+
+    def _ensure_schema(self, graph: Any, indexes: Sequence[IndexSpec]) -> None:
+        existing = {(c["label"], tuple(c["properties"])) for c in self._constraints(graph)}
         pending: list[tuple[str, str]] = []
         for spec in indexes:
             label, prop = check_identifier(spec.label), check_identifier(spec.property)
             try:
-                self._graph.create_node_range_index(label, prop)
+                graph.create_node_range_index(label, prop)
             except Exception as e:  # noqa: BLE001
                 if "already indexed" not in str(e).lower():
                     raise StoreError(f"could not index {label}.{prop}: {e}") from None
             if spec.unique and (label, (prop,)) not in existing:
                 try:
-                    self._graph.create_node_unique_constraint(label, prop)
+                    graph.create_node_unique_constraint(label, prop)
                 except Exception as e:  # noqa: BLE001
                     if "already exists" not in str(e).lower():
                         raise StoreError(f"could not make {label}.{prop} unique: {e}") from None
                 pending.append((label, prop))
-        self._await_constraints(pending)
+        self._await_constraints(graph, pending)
 
-    def _constraints(self) -> list[dict[str, Any]]:
+    def _constraints(self, graph: Any) -> list[dict[str, Any]]:
         try:
-            return self._graph.list_constraints()
+            return graph.list_constraints()
         except Exception:  # noqa: BLE001 - a graph that does not exist yet has none
             return []
 
-    def _await_constraints(self, pending: list[tuple[str, str]], limit_s: float = 300) -> None:
+    def _await_constraints(self, graph: Any, pending: list[tuple[str, str]], limit_s: float = 300) -> None:
         """Constraints build asynchronously; wait so that a load never races an unbuilt one."""
         deadline = time.monotonic() + limit_s
         while pending:
-            status = {(c["label"], tuple(c["properties"])): c["status"] for c in self._constraints()}
+            status = {(c["label"], tuple(c["properties"])): c["status"] for c in self._constraints(graph)}
             failed = [p for p in pending if status.get((p[0], (p[1],))) == "FAILED"]
             if failed:
                 raise StoreError(f"uniqueness constraint failed on {failed}: duplicate values already stored")
@@ -130,6 +133,60 @@ class FalkorStore(GraphStore):
                 return rows[0]["p"]
         return None
 
+    # -- bulk build (graph/falkor_bulk.py): the first load into an empty graph --------------------------
+    def can_bulk_build(self) -> bool:
+        """A bulk build replaces the graph wholesale, so it is offered only while the graph has no nodes."""
+        return self.read("MATCH (n) RETURN count(n) AS c")[0]["c"] == 0
+
+    def bulk_build(self, plan: Any, progress: Any = None) -> bool:
+        """Build ``plan`` (graph.load.BulkGraph) into a staging key with GRAPH.BULK, index it, swap it in.
+
+        Redis ``RENAME`` of a FalkorDB graph key works (and is atomic), so the real graph is never seen
+        half built: a build killed part way leaves the old empty graph and a stale staging key that the
+        next build deletes first. Returns False (nothing changed) if the graph gained nodes meanwhile.
+        """
+        from graph import falkor_bulk as fb
+
+        say = progress or (lambda _m: None)
+        if not self.can_bulk_build():
+            return False
+        client, staging = self._db.client, f"{self._graph_name}__bulk_staging"
+        client.delete(staging)
+        try:
+            node_sets, edge_sets, n_nodes, n_edges = _bulk_sets(plan)
+            made = [0, 0]
+            start = time.monotonic()
+            for i, cmd in enumerate(fb.commands(node_sets, edge_sets)):
+                reply = self._bulk_send(staging, cmd.args(first=i == 0))
+                for j, part in enumerate(str(reply).split(",")[:2]):
+                    made[j] += int(part.split()[0])
+                done = made[0] + made[1]
+                say(f"  bulk: {done:,} of {n_nodes + n_edges:,} ({done / max(time.monotonic() - start, 1e-6):,.0f}/s)")
+            if made != [n_nodes, n_edges]:
+                raise StoreError(f"bulk build made {made[0]} nodes and {made[1]} relationships, "
+                                 f"expected {n_nodes} and {n_edges}")
+            say(f"  bulk: indexes and constraints on {n_nodes:,} nodes")
+            self._ensure_schema(self._db.select_graph(staging), plan.schema)
+            if not self.can_bulk_build():
+                client.delete(staging)
+                return False
+            client.rename(staging, self._graph_name)  # atomic swap; replaces the empty graph
+        except BaseException:
+            try:
+                client.delete(staging)
+            except Exception:  # noqa: BLE001,S110 - the original error matters; the next build retries
+                pass
+            raise
+        self._graph = self._db.select_graph(self._graph_name)
+        return True
+
+    def _bulk_send(self, key: str, args: list[Any]) -> Any:
+        """One GRAPH.BULK command (its own method so a test can kill a build between commands)."""
+        try:
+            return self._db.client.execute_command("GRAPH.BULK", key, *args)
+        except Exception as e:  # noqa: BLE001 - redis ResponseError
+            raise StoreError(f"FalkorDB refused a bulk insert: {e}") from None
+
     def clear(self) -> None:
         while self.write("MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS c")[0]["c"]:
             pass
@@ -142,6 +199,39 @@ class FalkorStore(GraphStore):
         db, self._db = getattr(self, "_db", None), None
         if db is not None:
             db.close()
+
+
+def _bulk_sets(plan: Any) -> tuple[list[Any], list[Any], int, int]:
+    """Plan -> per-label node rows and per-type edge rows with endpoints as node insertion order."""
+    node_sets, ids, offset = [], {}, 0
+    for label, nodes in plan.nodes.items():
+        if not nodes:
+            continue
+        rows = list(nodes.values())
+        ids[label] = {k: offset + i for i, k in enumerate(nodes)}
+        offset += len(rows)
+        node_sets.append((check_identifier(label), _prop_names(rows), rows))
+    edge_sets, n_edges = [], 0
+    for rtype, rels in plan.rels.items():
+        if not rels:
+            continue
+        s_label, e_label = plan.ends[rtype]
+        s_ids, e_ids = ids[s_label], ids[e_label]
+        src = [s_ids[k[0]] for k in rels]
+        dst = [e_ids[k[1]] for k in rels]
+        rows = list(rels.values())
+        n_edges += len(rows)
+        edge_sets.append((check_identifier(rtype), _prop_names(rows), src, dst, rows))
+    return node_sets, edge_sets, offset, n_edges
+
+
+def _prop_names(rows: list[dict[str, Any]]) -> list[str]:
+    """Every property any row carries, in first-seen order (a row without one sends NULL = absent)."""
+    names: dict[str, None] = {}
+    for r in rows:
+        if len(r) > len(names) or not names.keys() >= r.keys():
+            names.update(dict.fromkeys(r))
+    return [check_identifier(n) for n in names]
 
 
 def params_header(params: Mapping[str, Any] | None) -> str:

@@ -28,6 +28,7 @@ from graph.store import GraphStore, data_dir
 
 Progress = Callable[[str], None]
 BATCH = 5000
+BULK_MIN_RECORDS = 10_000  # below this a MERGE load takes seconds; the bulk path is for real boroughs
 ADULT_AGE = 18
 
 
@@ -146,6 +147,51 @@ SWEPT_RELS = ("RESOLVES_TO", "LIVES_AT", "CLAIMS", "HAD_CONTACT", "PARENT_OF", "
               "MEMBER_OF", "OCCUPIES")
 
 
+class BulkGraph:
+    """The whole graph a first load writes, deduplicated in Python exactly as the MERGE path would merge it.
+
+    Engine-neutral plan for a store's ``bulk_build``: nodes per label keyed by their model key (a repeat
+    adds properties, like ``SET n += props``), relationships per type keyed by endpoints plus merge key (a
+    repeat overwrites, like ``SET e.p = v``; a None value means the property is absent). A relationship
+    is only added when both endpoints exist at that point, as the MERGE path's ``MATCH`` requires.
+    """
+
+    def __init__(self, model: GraphModel, schema: list[Any]) -> None:
+        self.schema = schema
+        self.key = {label: kind.key for label, kind in model.nodes.items()}
+        self.ends = {rtype: (kind.start, kind.end) for rtype, kind in model.relationships.items()}
+        self.nodes: dict[str, dict[Any, dict[str, Any]]] = {label: {} for label in model.nodes}
+        self.rels: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {rtype: {} for rtype in model.relationships}
+
+    def node(self, label: str, key: Any, props: dict[str, Any]) -> None:
+        nodes = self.nodes[label]
+        cur = nodes.get(key)
+        if cur is None:
+            nodes[key] = {self.key[label]: key, **props}
+        else:
+            cur.update(props)
+
+    def has(self, label: str, key: Any) -> bool:
+        return key in self.nodes[label]
+
+    def rel(self, rtype: str, start: Any, end: Any, props: dict[str, Any], merge_key: tuple[Any, ...] = ()) -> bool:
+        s_label, e_label = self.ends[rtype]
+        if start not in self.nodes[s_label] or end not in self.nodes[e_label]:
+            return False
+        rels = self.rels[rtype]
+        k = (start, end, merge_key)
+        cur = rels.get(k)
+        if cur is None:
+            rels[k] = dict(props)
+        else:
+            cur.update(props)
+        return True
+
+    @property
+    def size(self) -> int:
+        return sum(map(len, self.nodes.values())) + sum(map(len, self.rels.values()))
+
+
 def _check_model(model: GraphModel) -> None:
     """Fail at start-up, not mid-load, if the loader and the model file disagree."""
     for label in ("Resident", "SourceRecord", "Address", "Household", "AgencyContact", "Agency", "Ward"):
@@ -201,10 +247,15 @@ def _age(dob: dt.date | None, on: dt.date) -> int | None:
 
 # -- the load ------------------------------------------------------------------------------------------
 class Loader:
-    """One load of one index folder into one store."""
+    """One load of one index folder into one store.
+
+    ``bulk``: None (default) builds a first load into an empty graph in bulk when the store can and the
+    index has at least BULK_MIN_RECORDS source records; True whenever the store can; False never.
+    """
 
     def __init__(self, store: GraphStore, index_dir: Path, progress: Progress | None = None,
-                 batch_size: int = BATCH, model: GraphModel | None = None, key_dir: Path | None = None) -> None:
+                 batch_size: int = BATCH, model: GraphModel | None = None, key_dir: Path | None = None,
+                 bulk: bool | None = None) -> None:
         self.store = store
         self.index_dir = Path(index_dir)
         self.say = progress or (lambda _m: None)
@@ -214,6 +265,7 @@ class Loader:
         self.key = load_key(key_dir or data_dir())
         self.report = LoadReport(load_id=uuid.uuid4().hex[:12])
         self.wards: dict[str, str] = {}
+        self.bulk = bulk
 
     def _write(self, table: str, query: str, rows: Iterator[dict[str, Any]] | list[dict[str, Any]]) -> None:
         start = time.monotonic()
@@ -247,6 +299,22 @@ class Loader:
         self.flags = self._restrictions(_table(idx, "restrictions.parquet", ("resident_id", "flag"), True))
         self.protected = {str(r["uprn"]) for r in _rows(_table(idx, "protected_addresses.parquet", ("uprn",), True))}
 
+        tables = (addresses, residents, records, lives_at, claims, contacts, family)
+        wanted = self.bulk if self.bulk is not None else records.metadata.num_rows >= BULK_MIN_RECORDS
+        if wanted and self._bulk_possible():
+            if self._run_bulk(*tables):
+                self.store.checkpoint()
+                return self.report
+            self.report = LoadReport(load_id=self.report.load_id)
+            self.wards.clear()
+        self._run_merge(*tables)
+        self.store.checkpoint()
+        return self.report
+
+    # -- the MERGE path: any store, any existing graph --------------------------------------------------
+    def _run_merge(self, addresses: pq.ParquetFile | None, residents: pq.ParquetFile, records: pq.ParquetFile,
+                   lives_at: pq.ParquetFile | None, claims: pq.ParquetFile | None,
+                   contacts: pq.ParquetFile | None, family: pq.ParquetFile | None) -> None:
         self.say(f"schema: {len(self.model.schema())} indexes and constraints")
         self.store.ensure_schema(self.model.schema())
         self._write("addresses", Q_ADDRESS, self._address_rows(addresses))
@@ -257,19 +325,94 @@ class Loader:
         self._write("claims", Q_CLAIMS, self._claim_rows(claims))
         self._write("contacts", Q_CONTACT, self._contact_rows(contacts))
         by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for row in _rows(family):
-            if row["type"] in Q_FAMILY and row["from_resident_id"] != row["to_resident_id"]:
-                row["record_id"] = str(row["record_id"])
-                row.setdefault("evidence", None)
-                by_type[row["type"]].append(row)
-            else:
-                self.report.skipped["relationships"] = self.report.skipped.get("relationships", 0) + 1
+        for row in self._family_rows(family):
+            by_type[row["type"]].append(row)
         for rtype, rows in by_type.items():
             self._write(f"family {rtype}", Q_FAMILY[rtype], rows)
         self._write("households", Q_HOUSEHOLD, self._household_rows(resident_rows))
         self._sweep()
-        self.store.checkpoint()
-        return self.report
+
+    def _family_rows(self, family: pq.ParquetFile | None) -> Iterator[dict[str, Any]]:
+        for row in _rows(family):
+            if row["type"] in Q_FAMILY and row["from_resident_id"] != row["to_resident_id"]:
+                row["record_id"] = str(row["record_id"])
+                row.setdefault("evidence", None)
+                yield row
+            else:
+                self.report.skipped["relationships"] = self.report.skipped.get("relationships", 0) + 1
+
+    # -- the bulk path: a first load into an empty graph on a store that can build one in bulk -----------
+    def _bulk_possible(self) -> bool:
+        possible = getattr(self.store, "can_bulk_build", None)
+        return bool(possible and possible())
+
+    def _run_bulk(self, addresses: pq.ParquetFile | None, residents: pq.ParquetFile, records: pq.ParquetFile,
+                  lives_at: pq.ParquetFile | None, claims: pq.ParquetFile | None,
+                  contacts: pq.ParquetFile | None, family: pq.ParquetFile | None) -> bool:
+        """Build the same graph as the MERGE queries would, in Python, and hand it to the store at once.
+
+        Each block below mirrors one ``Q_*`` statement (same keys, properties, ``load_id`` stamps and
+        MATCH conditions); tests/test_bulk_load.py checks that both paths give the same graph.
+        """
+        start = time.monotonic()
+        g = BulkGraph(self.model, self.model.schema())
+        lid = self.report.load_id
+        counts: dict[str, int] = defaultdict(int)
+        for row in self._address_rows(addresses):  # Q_ADDRESS
+            counts["addresses"] += 1
+            g.node("Address", row["uprn"], {**row["props"], "load_id": lid})
+            if row["ward"] is not None:
+                g.node("Ward", row["ward"], {"load_id": lid})
+                g.rel("IN_WARD", row["uprn"], row["ward"], {"load_id": lid})
+        resident_rows = list(self._resident_rows(residents))
+        for row in resident_rows:  # Q_RESIDENT
+            g.node("Resident", row["resident_id"], {**row["props"], "load_id": lid})
+        counts["residents"] = len(resident_rows)
+        for row in self._record_rows(records):  # Q_RECORD
+            counts["source records"] += 1
+            g.node("SourceRecord", row["record_key"], {**row["props"], "load_id": lid})
+            g.rel("RESOLVES_TO", row["record_key"], row["resident_id"],
+                  {"match_probability": row["match_probability"], "load_id": lid})
+        for row in self._lives_at_rows(lives_at):  # Q_LIVES_AT
+            counts["lives_at"] += 1
+            g.rel("LIVES_AT", row["resident_id"], row["uprn"],
+                  {"source_system": row["source_system"], "record_id": row["record_id"],
+                   "from_date": row["from_date"], "to_date": row["to_date"], "current": row["current"],
+                   "load_id": lid}, (row["source_system"], row["record_id"]))
+        for row in self._claim_rows(claims):  # Q_CLAIMS
+            counts["claims"] += 1
+            g.rel("CLAIMS", row["resident_id"], row["uprn"], {"claim_id": row["claim_id"], **row["props"],
+                                                              "load_id": lid}, (row["claim_id"],))
+        for row in self._contact_rows(contacts):  # Q_CONTACT
+            counts["contacts"] += 1
+            if not g.has("Resident", row["resident_id"]):
+                continue
+            g.node("AgencyContact", row["contact_id"], {**row["props"], "load_id": lid})
+            g.rel("HAD_CONTACT", row["resident_id"], row["contact_id"], {"load_id": lid})
+            g.node("Agency", row["agency"], {"load_id": lid})
+            g.rel("WITH_AGENCY", row["contact_id"], row["agency"], {"load_id": lid})
+        for row in self._family_rows(family):  # Q_FAMILY
+            counts[f"family {row['type']}"] += 1
+            g.rel(row["type"], row["from_resident_id"], row["to_resident_id"],
+                  {"source_system": row["source_system"], "record_id": row["record_id"],
+                   "evidence": row["evidence"], "load_id": lid}, (row["source_system"], row["record_id"]))
+        for row in self._household_rows(resident_rows):  # Q_HOUSEHOLD
+            counts["households"] += 1
+            g.node("Household", row["household_id"], {**row["props"], "load_id": lid})
+            if g.rel("OCCUPIES", row["household_id"], row["uprn"], {"load_id": lid}):
+                for rid in row["members"]:
+                    g.rel("MEMBER_OF", rid, row["household_id"], {"load_id": lid})
+        del resident_rows
+        prepared = time.monotonic()
+        self.report.seconds["prepare"] = round(prepared - start, 2)
+        self.say(f"prepared {g.size:,} nodes and relationships in {prepared - start:.1f}s; bulk building")
+        if not self.store.bulk_build(g, progress=self.say):  # type: ignore[attr-defined]
+            self.say("the store declined the bulk build; loading with MERGE")
+            return False
+        self.report.rows.update(counts)
+        self.report.seconds["bulk build"] = round(time.monotonic() - prepared, 2)
+        self.say(f"bulk built {g.size:,} nodes and relationships in {time.monotonic() - start:.1f}s")
+        return True
 
     def _as_of(self, records: pq.ParquetFile) -> dt.date:
         """The index's reference date: the latest record date (ages and 'current' are measured on it)."""

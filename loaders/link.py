@@ -15,11 +15,11 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import pandas as pd
 
 from loaders import golden, quality, stable_ids
 from loaders.errors import SourceError
@@ -112,9 +112,9 @@ def run_link(sources: Path, out: Path, engine: str = "duckdb", progress: Progres
         say("clustering into residents")
         deterministic_edges(con)
         _edges(con, match_threshold)
-        nodes = con.execute("SELECT nhs_number, pupil_number, suffix, dob FROM records ORDER BY idx").df()
-        nodes["dob"] = [d.date() if isinstance(d, pd.Timestamp) else (d if pd.notna(d) else None)
-                        for d in nodes["dob"]]
+        nodes = con.execute("SELECT nhs_number, pupil_number, suffix, dob_str FROM records ORDER BY idx").df()
+        # python dates (not pandas timestamps, which stop at 1677: historical data has older DOBs)
+        nodes["dob"] = [date.fromisoformat(d) if isinstance(d, str) else None for d in nodes.pop("dob_str")]
         edges = con.execute("SELECT i, j, weight, strong FROM edges ORDER BY i, j").df()
         labels, cstats = clustering.cluster(nodes, edges)
         t = lap("cluster", t)

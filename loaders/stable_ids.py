@@ -79,14 +79,17 @@ def assign(clusters: pd.DataFrame, previous: pd.DataFrame | None, run_at: str | 
                 if row.cluster not in assigned:
                     events.append({"event": "split", "resident_id": row.resident_id, "other_resident_id": None,
                                    "n_records": int(row.n), "at": run_at, "_cluster": row.cluster})
-    new_clusters = [k for k in first_uid.sort_values().index if k not in assigned]
-    for k in new_clusters:
-        max_id += 1
-        assigned[k] = _fmt(max_id)
+    order = first_uid.sort_values()
+    new_clusters = order.index[~order.index.isin(list(assigned))]
+    nums = range(max_id + 1, max_id + 1 + len(new_clusters))
+    new_ids = pd.Series([f"{ID_PREFIX}{k:0{ID_WIDTH}d}" for k in nums], index=new_clusters, dtype=object)
+    max_id += len(new_clusters)
+    ids = pd.concat([x for x in (pd.Series(assigned, dtype=object), new_ids) if len(x)]) \
+        if (assigned or len(new_ids)) else pd.Series(dtype=object)
     for e in events:
         if "_cluster" in e:
-            e["other_resident_id"] = assigned[e.pop("_cluster")]
-    c["resident_id"] = c["cluster"].map(assigned)
+            e["other_resident_id"] = ids[e.pop("_cluster")]
+    c["resident_id"] = c["cluster"].map(ids)
     ev = pd.DataFrame(events, columns=["event", "resident_id", "other_resident_id", "n_records", "at"])
     return c, ev, max_id
 

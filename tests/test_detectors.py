@@ -31,19 +31,20 @@ sys.modules.setdefault("bench_queries", bench)
 assert _spec.loader is not None
 _spec.loader.exec_module(bench)
 
-# Minimum recall on planted cases, and look-alikes allowed, on this borough. The benchmark (30k people)
-# reports the exact figures; the margins here absorb linkage changes elsewhere in the pipeline. Each
-# shortfall below 1.0 is explained in docs/detectors.md (a linkage split, a fact the index lacks).
+# Minimum recall on planted cases, and look-alikes allowed, on this borough (measured: recall 1.0 for all
+# but supporting_families, no look-alike flagged). The benchmark (30k people) reports the exact figures;
+# the margins absorb linkage changes elsewhere in the pipeline. Shortfalls are explained in
+# docs/detectors.md. A look-alike the truth itself contradicts (bench_queries._justified) is not counted.
 EXPECT: dict[str, tuple[float, int]] = {
-    "illegal_subletting": (0.5, 0),
-    "spd_other_adults": (0.3, 0),
+    "illegal_subletting": (0.6, 0),
+    "spd_other_adults": (0.6, 0),
     "school_address_fraud": (0.6, 0),
-    "empty_exemption_occupied": (0.6, 1),
-    "supporting_families": (0.3, 1),
-    "safeguarding_da_child": (0.7, 0),
+    "empty_exemption_occupied": (0.6, 0),
+    "supporting_families": (0.4, 0),  # the education criterion needs attendance on school claims (see docs)
+    "safeguarding_da_child": (0.8, 0),
     "repeat_999_callers": (0.6, 0),
     "multi_agency_family": (0.6, 0),
-    "overcrowding": (0.7, 1),
+    "overcrowding": (0.8, 0),
 }
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import sys
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from loaders.link import run_link
 from loaders.synthetic import generate
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from bench_link_eval import borough_scores  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -30,10 +33,8 @@ def test_spark_engine_matches_duckdb(tmp_path: Path) -> None:
     duck = run_link(src, tmp_path / "duck")
     spark = run_link(src, tmp_path / "spark", engine="spark")
     assert spark["engine"] == "spark" and spark["records"] == duck["records"]
-    a = pd.read_parquet(tmp_path / "duck" / "records.parquet", columns=["source_system", "record_id", "resident_id"])
-    b = pd.read_parquet(tmp_path / "spark" / "records.parquet", columns=["source_system", "record_id", "resident_id"])
-    # same clusters up to labels: compare co-membership of each record's resident size
-    sa = a.groupby("resident_id").size().rename("n").reset_index().merge(a)
-    sb = b.groupby("resident_id").size().rename("n").reset_index().merge(b)
-    m = sa.merge(sb, on=["source_system", "record_id"])
-    assert (m.n_x == m.n_y).mean() > 0.9
+    assert spark["accepted"] + spark["quarantined"] == spark["rows_read"]
+    f_duck = borough_scores(tmp_path / "duck", src)["f1"]
+    f_spark = borough_scores(tmp_path / "spark", src)["f1"]
+    # sampling for u/EM differs by backend, so the models differ slightly; the accuracy must not
+    assert f_spark >= f_duck - 0.05, (f_spark, f_duck, spark["training_warnings"])

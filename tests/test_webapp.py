@@ -503,3 +503,15 @@ def test_family_view_names_relations_across_households(as_role: dict[str, Sessio
 def test_address_network_lists_everyone_over_time(as_role: dict[str, Session]) -> None:
     page = as_role["fraud_investigator"].get("/network/address/100002?depth=1").text
     assert 'id="address-history"' in page and "Fatima Khan" in page and "Amira Khan" in page
+
+
+def test_command_line_query_runs_share_the_audit_log(app: Flask) -> None:
+    from graph.access import load_policy
+    from webapp.audit import record_cli_query
+
+    access = load_policy().context(user="cli:alice", role="fraud_investigator", purpose="fraud_investigation",
+                                   case_ref="CASE-9")
+    record_cli_query(access, "spd_other_adults", {"min_sources": 2}, 1, ["R001"], data_dir=app.config["DATA_DIR"])
+    entry = audit_rows(app, username="cli:alice")[0]
+    assert entry.action == "run_query" and entry.detail["via"] == "cli" and entry.detail["case_ref"] == "CASE-9"
+    assert entry.resident_ids == ["R001"] and audit_rows(app, resident_id="R001", username="cli:alice")

@@ -51,8 +51,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     data = Path(config.get("DATA_DIR") or default_data_dir())
     index = config.get("INDEX_DIR")
-    if index is None and (data / "index").is_dir():
-        index = data / "index"
+    if index is None:  # the index next to the data: `residex link --out DATA/index`, or `residex demo`'s
+        index = next((d for d in (data / "index", data / "demo" / "index")
+                      if (d / "match_explanations.parquet").exists()), None)
     app.config.update(
         DATA_DIR=str(data), INDEX_DIR=str(index) if index else None, QUERY_TIMEOUT_S=30.0,
         SESSION_COOKIE_NAME="residex_session", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
@@ -65,7 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(data)
 
     load_views()  # a malformed views.yaml stops start-up here, not on the first request
-    app.extensions["residex_db"] = Database(Path(app.config.get("DB_PATH") or data / "webapp.sqlite3"))
+    app.extensions["residex_db"] = Database(Path(app.config.get("DB_PATH") or audit.db_path(data)))
     app.extensions["residex_library"] = load_library(app.config.get("QUERY_DIR"))
     app.extensions["residex_explanations"] = Explanations(Path(index) if index else None)
     graphstore.init_app(app)
@@ -162,16 +163,19 @@ def _errors(app: Flask) -> None:
 
 
 def serve(host: str = "127.0.0.1", port: int = 5000, data_dir: Path | None = None, *,
-          index_dir: Path | None = None) -> None:
+          index_dir: Path | None = None, app: Flask | None = None) -> None:
     """Run the explorer with werkzeug's threaded server (behind a TLS-terminating proxy in production).
 
-    The session cookie is Secure unless the host is a loopback address, where browsers reach it over
-    plain http.
+    ``app`` reuses an app already made (``residex demo`` creates its accounts first). The session cookie
+    is Secure unless the host is a loopback address, where browsers reach it over plain http.
     """
     from werkzeug.serving import run_simple
 
-    app = create_app({"DATA_DIR": data_dir or default_data_dir(), "INDEX_DIR": index_dir,
-                      "LOCALHOST": host in LOCAL_HOSTS})
+    if app is None:
+        app = create_app({"DATA_DIR": data_dir or default_data_dir(), "INDEX_DIR": index_dir,
+                          "LOCALHOST": host in LOCAL_HOSTS})
+    elif host in LOCAL_HOSTS:
+        app.config["SESSION_COOKIE_SECURE"] = False
     app.extensions["residex_explanations"].warm()
     if threading.current_thread() is threading.main_thread():
         # A service manager stops us with SIGTERM: exit through `finally` so the store closes cleanly.

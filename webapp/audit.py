@@ -36,6 +36,13 @@ def _db() -> Database:
     return current_app.extensions["residex_db"]
 
 
+def db_path(data_dir: Any) -> Any:
+    """The web app's SQLite file under a data directory (accounts and the audit log)."""
+    from pathlib import Path
+
+    return Path(data_dir) / "webapp.sqlite3"
+
+
 def record(action: str, *, outcome: str = "ok", resident_ids: Iterable[str] = (), username: str | None = None,
            role: str | None = None, team: str | None = None, **detail: Any) -> None:
     """Append one entry; user, role and path default to the current request's."""
@@ -88,3 +95,30 @@ def search(*, username: str = "", resident_id: str = "", date_from: str = "", da
 
 def actions() -> list[str]:
     return [r[0] for r in _db().query("SELECT DISTINCT action FROM audit ORDER BY action")]
+
+
+def record_cli_query(access: Any, query_name: str, params: dict[str, Any], n_rows: int,
+                     resident_ids: Iterable[str] = (), data_dir: Any = None) -> None:
+    """Audit a `residex query` run in the same durable log as the web app (no Flask app needed).
+
+    ``access`` is the run's ``graph.access.AccessContext``; the log lives in ``DATA/webapp.sqlite3``
+    (``$RESIDEX_DATA`` or ``./residex-data`` unless ``data_dir`` is given).
+    """
+    from graph.store import data_dir as default_data_dir
+
+    db = Database(db_path(data_dir or default_data_dir()))
+    rids = sorted({str(r) for r in resident_ids if r})
+    detail = {"query": query_name, "params": params, "rows": n_rows, "via": "cli",
+              "purpose": getattr(access, "purpose", None), "legal_basis": getattr(access, "legal_basis", ""),
+              "case_ref": getattr(access, "case_ref", "")}
+    con = db.connect()
+    with con:
+        cur = con.execute(
+            "INSERT INTO audit (ts, username, role, team, action, outcome, path, resident_ids, detail, ip) "
+            "VALUES (?, ?, ?, ?, 'run_query', 'ok', ?, ?, ?, '')",
+            (dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"), getattr(access, "user", "-"),
+             getattr(access, "role", "-"), getattr(access, "team", ""), f"residex query {query_name}",
+             ",".join(rids), json.dumps(detail, default=str, sort_keys=True)))
+        con.executemany("INSERT INTO audit_person (audit_id, resident_id) VALUES (?, ?)",
+                        [(cur.lastrowid, r) for r in rids])
+    con.close()

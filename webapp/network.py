@@ -72,9 +72,8 @@ def _node_label(n: dict[str, Any]) -> tuple[str, str, list[tuple[str, Any]]]:
         text = "Protected address" if p.get("protected") else (p.get("address_text") or f"UPRN {key}")
         return text, text, [("UPRN", key), ("postcode", p.get("postcode")), ("ward", p.get("ward"))]
     if kind == "Household":
-        return f"Household ({p.get('size') or '?'})", "Household", [("household", key), ("size", p.get("size")),
-                                                                      ("adults", p.get("adults")),
-                                                                      ("children", p.get("children"))]
+        return f"Household ({p.get('size') or '?'})", "Household", [("household", key),
+                                                                      ("members you may see", p.get("size"))]
     if kind == "AgencyContact":
         label = f"{p.get('agency') or ''}\n{p.get('contact_type') or ''}"
         return label, p.get("agency") or "Contact", [("type", p.get("contact_type")), ("date", p.get("contact_date")),

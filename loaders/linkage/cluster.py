@@ -73,14 +73,16 @@ def cluster(nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[np.ndarray, dict[
     stats["components"] = int(ncomp)
     # conflict check per component, vectorised
     df = pd.DataFrame({"c": labels, "nhs": nodes["nhs_number"].to_numpy(), "upn": nodes["pupil_number"].to_numpy(),
-                       "suf": nodes["suffix"].to_numpy(), "dob": pd.to_datetime(nodes["dob"])})
+                       "suf": nodes["suffix"].to_numpy(),
+                       # ordinal days, not datetime64[ns]: historical DOBs (1529) are out of its range
+                       "dob": [d.toordinal() if isinstance(d, date) else np.nan for d in nodes["dob"]]})
     sizes = np.bincount(labels)
     multi = df[sizes[labels] > 1]
     if multi.empty:
         return labels, stats
     agg = multi.groupby("c").agg(nhs=("nhs", "nunique"), upn=("upn", "nunique"), suf=("suf", "nunique"),
                                  dmin=("dob", "min"), dmax=("dob", "max"))
-    span = (agg["dmax"] - agg["dmin"]).dt.days.fillna(0)
+    span = (agg["dmax"] - agg["dmin"]).fillna(0)
     bad = agg.index[(agg["nhs"] > 1) | (agg["upn"] > 1) | (agg["suf"] > 1) | (span > DOB_TOLERANCE_DAYS)]
     stats["conflicting_components"] = int(len(bad))
     if len(bad) == 0:

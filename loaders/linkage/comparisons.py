@@ -169,9 +169,26 @@ def _default_m(comp: Any) -> Any:
     return comp
 
 
-def build(present: set[str]) -> list[Any]:
+SPARK_SQL = (("jaro_winkler_similarity(", "jaro_winkler("), ("list_has_any(", "arrays_overlap("),
+             ("length(list_intersect(", "size(array_intersect("),
+             ("date_diff('day', dob_l, dob_r)", "datediff(dob_r, dob_l)"))
+
+
+def _dialect(comp: Any, dialect: str) -> Any:
+    """Our level SQL is written for DuckDB; Spark spells a few functions differently."""
+    if dialect != "spark" or not isinstance(comp, dict):
+        return comp
+    for lv in comp["comparison_levels"]:
+        sql = lv["sql_condition"]
+        for a, b in SPARK_SQL:
+            sql = sql.replace(a, b)
+        lv["sql_condition"] = sql
+    return comp
+
+
+def build(present: set[str], dialect: str = "duckdb") -> list[Any]:
     """The comparison list for the columns that are filled in this run's data."""
-    return [_default_m(c) for c in _build(present)]
+    return [_dialect(_default_m(c), dialect) for c in _build(present)]
 
 
 def _build(present: set[str]) -> list[Any]:

@@ -52,7 +52,7 @@ class LinkEngine:
 
         api = SparkAPI(spark_session=spark)
         sdf = api.register(spark.read.parquet(str(pq)), table_name="records_for_splink")
-        return Linker(sdf, model.settings(present, self.loose), log_level=None)
+        return Linker(sdf, model.settings(present, self.loose, dialect="spark"), log_level=None)
 
     def train(self, present: set[str], n: int) -> None:
         """Train on a record sample when the data is large, then predict on everything.

@@ -96,14 +96,15 @@ def blocking_rules(present: set[str], loose: list[tuple[str, ...]] = ()) -> list
     return rules
 
 
-def settings(present: set[str], loose: list[tuple[str, ...]] = (), prior: float | None = None) -> SettingsCreator:
+def settings(present: set[str], loose: list[tuple[str, ...]] = (), prior: float | None = None,
+             dialect: str = "duckdb") -> SettingsCreator:
     kw: dict[str, Any] = {}
     if prior is not None:
         kw["probability_two_random_records_match"] = prior
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=comparisons.build(present),
+        comparisons=comparisons.build(present, dialect),
         blocking_rules_to_generate_predictions=blocking_rules(present, loose),
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=True,
