@@ -226,12 +226,8 @@ def _bulk_sets(plan: Any) -> tuple[list[Any], list[Any], int, int]:
 
 
 def _prop_names(rows: list[dict[str, Any]]) -> list[str]:
-    """Every property any row carries, in first-seen order (a row without one sends NULL = absent)."""
-    names: dict[str, None] = {}
-    for r in rows:
-        if len(r) > len(names) or not names.keys() >= r.keys():
-            names.update(dict.fromkeys(r))
-    return [check_identifier(n) for n in names]
+    """Every property any row carries (a row without one sends NULL, which FalkorDB stores as absent)."""
+    return [check_identifier(n) for n in sorted(set().union(*rows))]
 
 
 def params_header(params: Mapping[str, Any] | None) -> str:

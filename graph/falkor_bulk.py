@@ -92,10 +92,16 @@ def encode_value(v: Any) -> bytes:
 def encode_column(values: Sequence[Any]) -> list[bytes]:
     """Encode one property across many entities, with a C-speed path per common column type."""
     types = set(map(type, values))
-    if types <= {str, NoneType} and not _CONTROL.search("".join([v for v in values if v is not None])):
+    if types <= {str, NoneType}:
+        if _CONTROL.search("".join([v for v in values if v is not None])):
+            return [_NULL if v is None else _string(v) for v in values]
         if NoneType not in types:
             return [f"\x03{v}\x00".encode() for v in values]
         return [_NULL if v is None else f"\x03{v}\x00".encode() for v in values]
+    if types == {list}:
+        flat = [x for v in values for x in v]
+        if set(map(type, flat)) <= {str} and not _CONTROL.search("".join(flat)):
+            return [_ARRAY(BI_ARRAY, len(v)) + "".join([f"\x03{x}\x00" for x in v]).encode() for v in values]
     if types == {dt.date}:
         return [f"\x03{v.isoformat()}\x00".encode() for v in values]
     if types == {bool}:

@@ -126,6 +126,7 @@ def query(name: str | None, params: tuple[str, ...], list_queries: bool, as_json
     from graph.library import load_library, run_saved
     from graph.store import open_store
     from residex.tables import render_json, render_table
+    from webapp.audit import record_cli_query  # command-line runs go to the same durable audit log
 
     library = load_library()
     if list_queries or not name:
@@ -144,7 +145,8 @@ def query(name: str | None, params: tuple[str, ...], list_queries: bool, as_json
                                    legal_basis=legal_basis, case_ref=case_ref)
     with open_store() as store:
         result = run_saved(store, saved, raw, access)
-    _audit_cli(access, saved.name, result.params, len(result.rows))
+    record_cli_query(access, saved.name, result.params, len(result.rows),
+                     resident_ids=[r.get("resident_id") for r in result.rows if isinstance(r.get("resident_id"), str)])
     if as_json:
         click.echo(render_json(result.columns, result.rows))
     else:
@@ -152,22 +154,22 @@ def query(name: str | None, params: tuple[str, ...], list_queries: bool, as_json
         say(f"{len(result.rows)} rows in {result.elapsed_ms:.0f} ms ({saved.title})")
 
 
-def _audit_cli(access: object, query_name: str, params: dict, n_rows: int) -> None:
-    """Command-line query runs are audited in the same durable log as the web app's."""
-    try:
-        from webapp.audit import record_cli_query
-    except ImportError:
-        return
-    record_cli_query(access, query_name, params, n_rows)
-
-
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=5000, show_default=True)
+@click.option("--index", "index_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Index folder (for match explanations); default DATA/index, or DATA/demo/index.")
 @friendly
-def serve(host: str, port: int) -> None:
+def serve(host: str, port: int, index_dir: Path | None) -> None:
     """Serve the web explorer for investigators, social workers, analysts and IG officers."""
-    raise click.ClickException("`residex serve` is not implemented yet (issue 6: Flask explorer)")
+    import webapp
+    from graph.store import data_dir
+
+    where = data_dir().resolve()
+    if index_dir is None and (where / "demo" / "index").is_dir() and not (where / "index").is_dir():
+        index_dir = where / "demo" / "index"
+    say(f"serving Residex at http://{host}:{port} on the graph in {where} (Ctrl-C to stop)")
+    webapp.serve(host, port, where, index_dir=index_dir)
 
 
 @main.command()

@@ -66,17 +66,15 @@ def run_demo(data: Path | None, progress: Progress = print, serve: bool = True,
     path = summary["path"]
     print(f"data lives in {path if path else 'the Neo4j database at NEO4J_URI'} "
           f"(sources and index under {where / 'demo'})")
-    try:
-        import webapp
-    except ImportError:
-        print("the web explorer is not installed yet; stopping after the load")
-        return summary
-    app = webapp.create_app({"DATA_DIR": str(where)})
+    import webapp
+
+    app = webapp.create_app({"DATA_DIR": str(where), "INDEX_DIR": str(where / "demo" / "index"),
+                             "LOCALHOST": host in ("127.0.0.1", "localhost", "::1")})
     accounts = webapp.accounts.create_demo_accounts(app)
     print("demo accounts (username / password, role, team):")
     for username, password, role, team in accounts:
         print(f"  {username:<12} {password:<20} {role:<20} {team}")
     if serve:
         print(f"serving Residex at http://{host}:{port}  (Ctrl-C to stop)")
-        webapp.serve(host, port, where, app=app)
+        webapp.serve(host, port, where, index_dir=where / "demo" / "index", app=app)
     return summary

@@ -191,3 +191,21 @@ def test_a_stale_staging_key_is_replaced(store: FalkorStore, merged: FalkorStore
     load_index(store, index_dir, key_dir=key_dir, bulk=True)
     assert store.read("MATCH (n:Junk) RETURN count(n) AS c") == [{"c": 0}]
     assert _counts(store) == _counts(merged)
+
+
+def test_bulk_built_graph_survives_a_restart(tmp_path: Path, merged: FalkorStore, index_dir: Path,
+                                             key_dir: Path) -> None:
+    """The renamed graph is saved under its real name: a restarted store reads and writes it."""
+    first = FalkorStore(tmp_path / "data")
+    try:
+        load_index(first, index_dir, key_dir=key_dir, bulk=True)
+    finally:
+        first.close()
+    again = FalkorStore(tmp_path / "data")
+    try:
+        assert _counts(again) == _counts(merged)
+        assert again._db.client.execute_command("GRAPH.LIST") == [again._graph_name]
+        report = load_index(again, index_dir, key_dir=key_dir, bulk=True)
+        assert "bulk build" not in report.seconds and report.retired == {}
+    finally:
+        again.close()
