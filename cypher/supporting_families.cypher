@@ -6,7 +6,8 @@
 // description: 90% or an exclusion), children_need_help (children's social care involvement) and
 // description: worklessness (an adult on Universal Credit or ESA now). Police and social-care facts count
 // description: from the last `years` years. Families meeting at least min_criteria are returned, with the
-// description: criteria matrix; set min_criteria=1 to see every family meeting any criterion.
+// description: criteria matrix (evidence lists up to 20 facts per criterion; `facts` has the full count);
+// description: set min_criteria=1 to see every family meeting any criterion.
 // category: detector
 // roles: social_worker, analyst, ig_officer
 // mode: read
@@ -64,7 +65,7 @@ WITH child_dob, h, f.criterion AS criterion,
                     + ' - ' + (CASE WHEN $access_personal THEN m.full_name ELSE m.pseudonym END)}) AS ev,
      collect(DISTINCT f.agency) AS agencies, collect(DISTINCT m.resident_id) AS who
 WITH child_dob, h, collect({criterion: criterion, agencies: agencies, facts: size(ev), resident_ids: who}) AS matrix,
-     collect(ev) AS evs
+     collect(ev[0..20]) AS evs
 WHERE size(matrix) >= $min_criteria
 // a family with at least one child living there now
 MATCH (k:Resident)-[kl:LIVES_AT]->(h)

@@ -6,6 +6,11 @@ this load's ``load_id``. Only after every table has been written are the facts t
 asserts swept away (residents merged away, records relinked, people who moved), so a load that is
 killed part way leaves the previous graph plus some refreshed facts, and a re-run completes it without
 duplicates.
+
+A first load into an empty graph can skip MERGE: the same rows are deduplicated in Python into a
+``BulkGraph`` (what MERGE would have merged, with the same ``load_id`` stamps) and handed to the store's
+optional ``bulk_build`` (FalkorDB: ``GRAPH.BULK`` into a staging graph that is swapped in, see
+graph/falkor_bulk.py). A store without it, or a graph that already has nodes, takes the MERGE path.
 """
 
 from __future__ import annotations
