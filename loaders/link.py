@@ -131,6 +131,7 @@ def run_link(sources: Path, out: Path, engine: str = "duckdb", progress: Progres
         t = lap("ids", t)
 
         # 5. golden records, explanations, quality
+        _resolve_uprns(con, sources, say)
         say("building golden records")
         golden.trust_table(con, mappings)
         golden.build(con)
@@ -206,6 +207,27 @@ def _finalise_records(con: duckdb.DuckDBPyConnection) -> None:
     """)
     for t in ("records_raw", "_idx", "_hh", "_parts"):
         con.execute(f"DROP TABLE {t}")
+
+
+def _resolve_uprns(con: duckdb.DuckDBPyConnection, sources: Path, say: Callable[[str], None]) -> None:
+    """Give every record the dwelling its address resolves to in the LLPG, before survivorship, so a
+    golden record's current UPRN (which households are built from) is known for every source, not only
+    the two that carry a property reference. Without a gazetteer the sources' own UPRNs stand."""
+    from loaders import address_match
+
+    llpg = sources / "llpg.csv"
+    if not llpg.exists():
+        return
+    say("matching addresses to the LLPG")
+    address_match.load_llpg(con, llpg)
+    con.execute("""CREATE OR REPLACE TEMP TABLE _am_in AS
+                   SELECT unique_id AS key, address_text, postcode, uprn AS given_uprn, flat, house_number,
+                          street, building FROM records""")
+    address_match.match(con, "_am_in", "_am", parsed=True)
+    con.execute("""CREATE OR REPLACE TABLE records AS
+                   SELECT r.* REPLACE (am.uprn AS uprn)
+                   FROM records r LEFT JOIN _am am ON am.key = r.unique_id""")
+    con.execute("DROP TABLE _am_in")
 
 
 def _edges(con: duckdb.DuckDBPyConnection, threshold: float) -> None:
