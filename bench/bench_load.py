@@ -49,7 +49,7 @@ def main() -> None:
     import pyarrow.parquet as pq
 
     records = pq.ParquetFile(index / "records.parquet").metadata.num_rows
-    firsts, cpus, server_cpus, again, again_s, first = [], [], None, None, None
+    firsts, cpus, server_cpus, again, again_s, first = [], [], [], None, None, None
     load_before = os.getloadavg()
     for i in range(args.repeat):
         with tempfile.TemporaryDirectory() as tmp:

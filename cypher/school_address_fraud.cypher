@@ -2,8 +2,8 @@
 // title: School place obtained with an address the family never lived at
 // description: School places whose admission address is a dwelling where neither the pupil nor a parent
 // description: or household member has ever been registered by any other system (GP, council tax,
-// description: electoral register, housing...), while on the admission date the pupil (or, with no record
-// description: of the pupil, a parent) was already registered at another address. A family that lived at the admission address and moved
+// description: electoral register, housing...), while on the admission date the pupil was already
+// description: registered at another address. A family that lived at the admission address and moved
 // description: later (registered at the new home only after the admission) is not flagged.
 // category: detector
 // roles: fraud_investigator, analyst, ig_officer
@@ -12,20 +12,19 @@
 // example: residex query school_address_fraud
 MATCH (k:Resident)-[p:CLAIMS]->(x:Address)
 WHERE p.claim_type = 'school_place' AND p.source_system IN $access_sources
-OPTIONAL MATCH (k)<-[pe:PARENT_OF]-(par:Resident)
-WHERE pe.source_system IN $access_sources
-WITH k, p, x, collect(DISTINCT par) AS parents
-// where the pupil, or failing a record of the pupil a parent, was registered on the admission date
-UNWIND [k] + parents AS who
-MATCH (who)-[h:LIVES_AT]->(home:Address)
+// where the pupil was registered on the admission date
+MATCH (k)-[h:LIVES_AT]->(home:Address)
 WHERE home.uprn <> x.uprn AND h.source_system IN $access_sources AND h.source_system <> p.source_system
   AND h.from_date <= p.from_date AND coalesce(h.to_date, '9999-12-31') >= p.from_date
-WITH k, p, x, parents, collect(DISTINCT home) AS homes,
+WITH k, p, x, collect(DISTINCT home) AS homes,
      collect({source_system: h.source_system, record_id: h.record_id, date: h.from_date,
-              fact: (CASE WHEN who = k THEN 'pupil' ELSE 'parent' END) + ' registered at '
+              fact: 'pupil registered at '
                     + (CASE WHEN $access_personal THEN home.address_text ELSE 'an address in ' + coalesce(home.ward, 'an unknown ward') END)
                     + ' from ' + coalesce(h.from_date, 'an unknown date')
                     + CASE WHEN h.to_date IS NULL THEN '' ELSE ' to ' + h.to_date END}) AS home_ev
+OPTIONAL MATCH (k)<-[pe:PARENT_OF]-(par:Resident)
+WHERE pe.source_system IN $access_sources
+WITH k, p, x, homes, home_ev, collect(DISTINCT par) AS parents
 OPTIONAL MATCH (k)-[:MEMBER_OF]->(:Household)<-[:MEMBER_OF]-(hm:Resident)
 WITH k, p, x, homes, home_ev, parents, collect(DISTINCT hm) AS household
 WITH k, p, x, homes, home_ev, parents, [k] + parents + [m IN household WHERE NOT m IN parents AND m <> k] AS family
@@ -46,7 +45,7 @@ RETURN k.resident_id AS resident_id, x.uprn AS uprn,
        [m IN parents | m.resident_id] AS parent_resident_ids,
        'School place obtained on ' + coalesce(p.from_date, 'an unknown date')
          + ' with an admission address where no one in the family (' + toString(size(family))
-         + ' people checked) has ever been registered by another system; on that date the family was registered at '
+         + ' people checked) has ever been registered by another system; on that date the pupil was registered at '
          + toString(size(homes)) + ' other address(es).' AS reason,
        [{source_system: p.source_system, record_id: p.record_id, date: p.from_date,
          fact: 'school place with admission address '

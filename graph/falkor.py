@@ -26,6 +26,7 @@ _json_str = json.JSONEncoder(ensure_ascii=False).encode
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 DB_FILE = "residex.rdb"
+LONG_COMMAND_S = 900  # bulk inserts and snapshots of a big graph outlast the embedded client's 5 s socket timeout
 
 
 class FalkorStore(GraphStore):
@@ -150,7 +151,7 @@ class FalkorStore(GraphStore):
         say = progress or (lambda _m: None)
         if not self.can_bulk_build():
             return False
-        client, staging = self._db.client, f"{self._graph_name}__bulk_staging"
+        client, staging = self._long_client(), f"{self._graph_name}__bulk_staging"
         client.delete(staging)
         try:
             node_sets, edge_sets, n_nodes, n_edges = _bulk_sets(plan)
@@ -183,7 +184,7 @@ class FalkorStore(GraphStore):
     def _bulk_send(self, key: str, args: list[Any]) -> Any:
         """One GRAPH.BULK command (its own method so a test can kill a build between commands)."""
         try:
-            return self._db.client.execute_command("GRAPH.BULK", key, *args)
+            return self._long_client().execute_command("GRAPH.BULK", key, *args)
         except Exception as e:  # noqa: BLE001 - redis ResponseError
             raise StoreError(f"FalkorDB refused a bulk insert: {e}") from None
 
@@ -193,9 +194,22 @@ class FalkorStore(GraphStore):
 
     def checkpoint(self) -> None:
         """Write the RDB file now (after a load), rather than waiting for Redis' save schedule."""
-        self._db.client.save()
+        self._long_client().save()
+
+    def _long_client(self) -> Any:
+        """A second connection for commands that take minutes on a big graph (SAVE, GRAPH.BULK)."""
+        client = getattr(self, "_long", None)
+        if client is None:
+            import redis
+
+            client = self._long = redis.Redis(unix_socket_path=self._db.client.socket_file,
+                                              socket_timeout=LONG_COMMAND_S, decode_responses=True)
+        return client
 
     def close(self) -> None:
+        long, self._long = getattr(self, "_long", None), None
+        if long is not None:
+            long.close()
         db, self._db = getattr(self, "_db", None), None
         if db is not None:
             db.close()

@@ -7,8 +7,6 @@ for accounts and the audit log under the data directory); ``serve(host, port, da
 from __future__ import annotations
 
 import datetime as dt
-import os
-import secrets
 import signal
 import sys
 import threading
@@ -18,6 +16,7 @@ from typing import Any
 from flask import Flask, g, jsonify, render_template, request
 
 from graph.errors import StoreError
+from graph.keys import secret
 from graph.library import Forbidden, LibraryError, ParamError, UnknownQuery, load_library
 from graph.store import data_dir as default_data_dir
 from webapp import audit, graphstore, security
@@ -31,17 +30,7 @@ LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 def _secret_key(data: Path) -> str:
     """A per-installation key in DATA/secrets/webapp.key (0600), created on first start."""
-    env = os.environ.get("RESIDEX_SECRET_KEY")
-    if env:
-        return env
-    path = data / "secrets" / "webapp.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.parent.chmod(0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-    return path.read_text().strip()
+    return secret(data, "webapp", "RESIDEX_SECRET_KEY")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
