@@ -33,7 +33,6 @@ from graph.store import GraphStore, data_dir
 
 Progress = Callable[[str], None]
 BATCH = 5000
-BULK_MIN_RECORDS = 10_000  # below this a MERGE load takes seconds; the bulk path is for real boroughs
 ADULT_AGE = 18
 
 
@@ -254,13 +253,13 @@ def _age(dob: dt.date | None, on: dt.date) -> int | None:
 class Loader:
     """One load of one index folder into one store.
 
-    ``bulk``: None (default) builds a first load into an empty graph in bulk when the store can and the
-    index has at least BULK_MIN_RECORDS source records; True whenever the store can; False never.
+    ``bulk``: True (default) builds a first load into an empty graph in bulk when the store can (it
+    holds the whole graph in memory while it does: about 5 GB for a 1M-record borough); False never.
     """
 
     def __init__(self, store: GraphStore, index_dir: Path, progress: Progress | None = None,
                  batch_size: int = BATCH, model: GraphModel | None = None, key_dir: Path | None = None,
-                 bulk: bool | None = None) -> None:
+                 bulk: bool = True) -> None:
         self.store = store
         self.index_dir = Path(index_dir)
         self.say = progress or (lambda _m: None)
@@ -305,8 +304,7 @@ class Loader:
         self.protected = {str(r["uprn"]) for r in _rows(_table(idx, "protected_addresses.parquet", ("uprn",), True))}
 
         tables = (addresses, residents, records, lives_at, claims, contacts, family)
-        wanted = self.bulk if self.bulk is not None else records.metadata.num_rows >= BULK_MIN_RECORDS
-        if wanted and self._bulk_possible():
+        if self.bulk and self.store.can_bulk_build():
             if self._run_bulk(*tables):
                 self.store.checkpoint()
                 return self.report
@@ -347,10 +345,6 @@ class Loader:
                 self.report.skipped["relationships"] = self.report.skipped.get("relationships", 0) + 1
 
     # -- the bulk path: a first load into an empty graph on a store that can build one in bulk -----------
-    def _bulk_possible(self) -> bool:
-        possible = getattr(self.store, "can_bulk_build", None)
-        return bool(possible and possible())
-
     def _run_bulk(self, addresses: pq.ParquetFile | None, residents: pq.ParquetFile, records: pq.ParquetFile,
                   lives_at: pq.ParquetFile | None, claims: pq.ParquetFile | None,
                   contacts: pq.ParquetFile | None, family: pq.ParquetFile | None) -> bool:
@@ -411,7 +405,7 @@ class Loader:
         prepared = time.monotonic()
         self.report.seconds["prepare"] = round(prepared - start, 2)
         self.say(f"prepared {g.size:,} nodes and relationships in {prepared - start:.1f}s; bulk building")
-        if not self.store.bulk_build(g, progress=self.say):  # type: ignore[attr-defined]
+        if not self.store.bulk_build(g, progress=self.say):
             self.say("the store declined the bulk build; loading with MERGE")
             return False
         self.report.rows.update(counts)

@@ -69,6 +69,14 @@ class GraphStore(ABC):
     def clear(self) -> None:
         """Delete every node and relationship (tests and full reloads)."""
 
+    def can_bulk_build(self) -> bool:
+        """Whether ``bulk_build`` can build the whole graph now (engines without a bulk path: never)."""
+        return False
+
+    def bulk_build(self, plan: Any, progress: Callable[[str], None] | None = None) -> bool:
+        """Build the whole graph from a ``graph.load.BulkGraph`` plan at once; False when unsupported."""
+        return False
+
     def checkpoint(self) -> None:
         """Make what was written durable now (embedded engines snapshot; servers already are)."""
         return None  # noqa: B027 - a no-op default is right for servers
