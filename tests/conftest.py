@@ -247,3 +247,16 @@ def generated_borough(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tupl
         yield store, root / "index"
     finally:
         store.close()
+
+
+@pytest.fixture(scope="session")
+def linked_borough(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 1,500-person generated borough through the whole link stage (facts and restrictions too), built
+    once per session for the loader tests; a test that changes it works on a copy."""
+    from loaders.pipeline import build_index
+    from loaders.synthetic import generate
+
+    root = tmp_path_factory.mktemp("linked-borough")
+    generate(1500, 7, root / "sources")
+    build_index(root / "sources", root / "index")
+    return root / "index"

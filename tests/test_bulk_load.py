@@ -17,19 +17,12 @@ from graph.load import load_index
 from graph.model import load_model
 from graph.store import GraphStore
 
-PEOPLE = 1500
 MERGE_ROWS: dict[str, int] = {}  # per-table rows of the reference MERGE load
 
 
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from loaders.pipeline import build_index
-    from loaders.synthetic import generate
-
-    root = tmp_path_factory.mktemp("borough")
-    generate(PEOPLE, 7, root / "sources")
-    build_index(root / "sources", root / "index")
-    return root / "index"
+def index_dir(linked_borough: Path) -> Path:
+    return linked_borough  # tests/conftest.py: generated and linked once per session
 
 
 @pytest.fixture(scope="module")

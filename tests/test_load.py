@@ -14,18 +14,10 @@ from graph.falkor import FalkorStore
 from graph.load import LoadError, load_index
 from graph.store import GraphStore
 
-PEOPLE = 1500
-
 
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from loaders.pipeline import build_index
-    from loaders.synthetic import generate
-
-    root = tmp_path_factory.mktemp("borough")
-    generate(PEOPLE, 7, root / "sources")
-    build_index(root / "sources", root / "index")
-    return root / "index"
+def index_dir(linked_borough: Path) -> Path:
+    return linked_borough  # tests/conftest.py: generated and linked once per session
 
 
 @pytest.fixture(scope="module")
