@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from graph.datafile import read_yaml
 
 ACCESS_FILE = Path(__file__).with_name("access.yaml")
 RESERVED_PARAMS = frozenset({"access_sources", "access_personal", "today"})
@@ -134,8 +134,4 @@ def parse_policy(raw: Any, source: str = "access") -> AccessPolicy:
 
 @cache
 def load_policy(path: Path = ACCESS_FILE) -> AccessPolicy:
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as e:
-        raise AccessError(f"{path}: cannot read the access policy: {e}") from None
-    return parse_policy(raw, str(path))
+    return parse_policy(read_yaml(path, "access policy", AccessError), str(path))

@@ -11,8 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from graph.datafile import read_yaml
 from graph.store import IndexSpec, check_identifier
 
 MODEL_FILE = Path(__file__).with_name("model.yaml")
@@ -154,11 +153,7 @@ def parse_model(raw: Any, source: str = "model") -> GraphModel:
 @cache
 def load_model(path: Path = MODEL_FILE) -> GraphModel:
     """Read and validate the model file (cached: it is fixed for the life of the process)."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as e:
-        raise ModelError(f"{path}: cannot read the graph model: {e}") from None
-    return parse_model(raw, str(path))
+    return parse_model(read_yaml(path, "graph model", ModelError), str(path))
 
 
 def model_markdown(model: GraphModel | None = None) -> str:
