@@ -12,7 +12,8 @@ from graph.access import load_policy
 from graph.model import load_model
 
 VIEWS_FILE = Path(__file__).with_name("views.yaml")
-VIEWS = ("search", "resident", "network", "queries", "insights", "audit", "accounts")
+VIEWS = ("search", "resident", "network", "queries", "insights", "audit", "accounts", "quality",
+         "subject_access", "pseudonym", "reidentify", "review")
 
 
 class ViewPolicyError(ValueError):
