@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_load.py --people 30000      # ~100k source records
     .venv/bin/python bench/bench_load.py --people 300000     # ~1M source records (target: <= 60 s)
     .venv/bin/python bench/bench_load.py --people 30000 --merge-only   # force the MERGE path
+    .venv/bin/python bench/bench_load.py --people 30000 --bulk-rows    # bulk, per-row preparation
 
 The first load into an empty graph takes the bulk path (GRAPH.BULK into a staging graph, swapped in);
 ``--merge-only`` forces the MERGE path for comparison. Prints the median first-load seconds and rows/s
@@ -40,6 +41,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--repeat", type=int, default=1, help="first loads into fresh stores (median reported)")
     ap.add_argument("--merge-only", action="store_true", help="force the MERGE path for the first load")
+    ap.add_argument("--bulk-rows", action="store_true",
+                    help="bulk path with the per-row (BulkGraph) preparation instead of the columnar one")
     ap.add_argument("--no-reload", action="store_true", help="skip the idempotent re-load")
     args = ap.parse_args()
     from graph.falkor import FalkorStore
@@ -50,13 +53,14 @@ def main() -> None:
 
     records = pq.ParquetFile(index / "records.parquet").metadata.num_rows
     firsts, cpus, server_cpus, again, again_s, first = [], [], [], None, None, None
+    mode: bool | str = False if args.merge_only else ("rows" if args.bulk_rows else True)
     load_before = os.getloadavg()
     for i in range(args.repeat):
         with tempfile.TemporaryDirectory() as tmp:
             store = FalkorStore(Path(tmp) / "data")
             try:
                 t, c, sc = time.perf_counter(), time.process_time(), server_cpu_s(store)
-                first = load_index(store, index, key_dir=Path(tmp), bulk=False if args.merge_only else None)
+                first = load_index(store, index, key_dir=Path(tmp), bulk=mode)
                 firsts.append(time.perf_counter() - t)
                 cpus.append(time.process_time() - c)
                 server_cpus.append(server_cpu_s(store) - sc)
@@ -71,7 +75,8 @@ def main() -> None:
     first_s = statistics.median(firsts)
     report("load", {
         "people": args.people, "source_records": records, "rows_written": first.total_rows,
-        "path": "merge" if args.merge_only else ("bulk" if "bulk build" in first.seconds else "merge"),
+        "path": "merge" if args.merge_only else (("bulk-rows" if args.bulk_rows else "bulk-columnar")
+                                                 if "bulk build" in first.seconds else "merge"),
         "first_load_s": round(first_s, 1), "first_load_runs_s": [round(x, 1) for x in firsts],
         "first_rows_per_s": round(first.total_rows / first_s),
         "first_load_python_cpu_s": round(statistics.median(cpus), 1),  # steadier on a busy machine

@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/bench_queries.py --people 30000 --work /tmp/residex-bench-30k
     .venv/bin/python bench/bench_queries.py --people 300000 --work /tmp/residex-bench-300k --skip-quality
+    .venv/bin/python bench/bench_queries.py --people 300000 --index bench/out/borough-300000-11/index \
+        --work /tmp/residex-lat-300k --skip-quality --json /tmp/residex-lat-300k/latency.json
 
 Builds (or reuses, when the work folder already has it) a generated borough, links it, derives the
 facts, loads it into an embedded FalkorDB, then runs every detector as the IG officer role (all
@@ -228,13 +230,19 @@ def run_detectors(store: Any, truth: Truth | None = None, today: dt.date = REFER
 
 
 # ---------------------------------------------------------------------------------------------------
-def build(people: int, seed: int, work: Path, say=print) -> tuple[Path, Path, Path]:
-    """Generate, link, derive facts and load, skipping any stage whose output is already there."""
+def build(people: int, seed: int, work: Path, say=print, index: Path | None = None) -> tuple[Path, Path, Path]:
+    """Generate, link, derive facts and load, skipping any stage whose output is already there.
+
+    ``index``: an existing linked index folder (its sources beside it) to load as is, so a latency run
+    on a big borough need not regenerate or relink it.
+    """
     from loaders.facts import run_facts
     from loaders.link import run_link
     from loaders.synthetic import generate
 
     src, idx, db = work / "sources", work / "index", work / "db"
+    if index is not None:
+        src, idx = index.parent / "sources", index
     t = time.perf_counter()
     if not (src / "manifest.json").exists():
         generate(people, seed, src)
@@ -292,9 +300,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     ap.add_argument("--only", default="", help="comma-separated detectors to run (default: all)")
     ap.add_argument("--no-ego", action="store_true", help="skip the ego-network latency sample")
+    ap.add_argument("--index", type=Path, default=None,
+                    help="an existing linked index (e.g. bench/out/borough-300000-11/index): load it into "
+                         "<work>/db as is, without generating or relinking")
     args = ap.parse_args(argv)
     work = args.work or Path(f"/tmp/residex-bench-{args.people}-{args.seed}")
-    src, idx, db = build(args.people, args.seed, work)
+    src, idx, db = build(args.people, args.seed, work, index=args.index)
 
     from graph.falkor import FalkorStore
 

@@ -7,7 +7,11 @@
 // description: worklessness (an adult on Universal Credit or ESA now). Police and social-care facts count
 // description: from the last `years` years. Families meeting at least min_criteria are returned, with the
 // description: criteria matrix (evidence lists up to 20 facts per criterion; `facts` has the full count);
-// description: set min_criteria=1 to see every family meeting any criterion.
+// description: set min_criteria=1 to see every family meeting any criterion. Deceased residents are not
+// description: family members; children's social care counts a case open in the look-back (episode claim)
+// description: as well as a referral in it. Sealed and opted-out residents and protected dwellings are left
+// description: out unless the session may see them; pseudonymised sessions get pseudonyms and the ward, no
+// description: resident ids, UPRNs or record ids.
 // category: detector
 // roles: social_worker, analyst, ig_officer
 // mode: read
@@ -20,14 +24,16 @@ WITH toString(toInteger(substring($today, 0, 4)) - $years) + substring($today, 4
 // facts that meet a criterion: police and children's social care contacts in the look-back, out-of-work
 // benefits now, school attendance under 90% or exclusions, open or recent social-care cases
 MATCH (m:Resident)-[x:HAD_CONTACT|CLAIMS]->(n)
-WHERE (type(x) = 'HAD_CONTACT' AND n.source_system IN ['police_contacts', 'childrens_social_care']
-       AND n.contact_date >= since)
-   OR (type(x) = 'CLAIMS'
-       AND ((x.claim_type IN ['universal_credit', 'esa'] AND (x.to_date IS NULL OR x.to_date >= $today)
-             AND coalesce(m.dob, '0000-00-00') <= child_dob)
-            OR (x.claim_type = 'school_place'
-                AND (coalesce(x.attr_attendance_pct, 100.0) < 90 OR coalesce(x.attr_exclusions, 0) > 0))
-            OR (x.source_system = 'childrens_social_care' AND coalesce(x.to_date, $today) >= since)))
+WHERE NOT coalesce(m.deceased, false)
+  AND ($access_sealed OR NOT coalesce(m.sealed, false)) AND ($access_opt_out OR NOT coalesce(m.opt_out, false))
+  AND ((type(x) = 'HAD_CONTACT' AND n.source_system IN ['police_contacts', 'childrens_social_care']
+        AND n.contact_date >= since)
+    OR (type(x) = 'CLAIMS'
+        AND ((x.claim_type IN ['universal_credit', 'esa'] AND (x.to_date IS NULL OR x.to_date >= $today)
+              AND coalesce(m.dob, '0000-00-00') <= child_dob)
+             OR (x.claim_type = 'school_place'
+                 AND (coalesce(x.attr_attendance_pct, 100.0) < 90 OR coalesce(x.attr_exclusions, 0) > 0))
+             OR (x.source_system = 'childrens_social_care' AND coalesce(x.to_date, $today) >= since))))
 WITH child_dob, m,
      CASE WHEN type(x) = 'HAD_CONTACT'
           THEN {agency: n.agency, source_system: n.source_system, record_id: n.record_id, date: n.contact_date,
@@ -45,7 +51,7 @@ WITH child_dob, m, collect(fact) AS facts
 // the family: everyone living now where this person lives now (a current registration there and no later
 // current registration elsewhere)
 MATCH (m)-[l:LIVES_AT]->(h:Address)
-WHERE l.current AND l.source_system IN $access_sources
+WHERE l.current AND l.source_system IN $access_sources AND NOT coalesce(h.protected, false)
 OPTIONAL MATCH (m)-[l2:LIVES_AT]->(b2:Address)
 WHERE l2.current AND b2.uprn <> h.uprn AND l2.source_system IN $access_sources AND l2.from_date > l.from_date
 WITH child_dob, m, facts, h, l, count(l2) AS later
@@ -57,27 +63,33 @@ WHERE size(criteria) >= $min_criteria
 UNWIND member_facts AS mf
 WITH child_dob, h, mf[0] AS m, mf[1] AS f
 WITH child_dob, h, f.criterion AS criterion,
-     collect({source_system: f.source_system, record_id: f.record_id, date: f.date,
+     collect({source_system: f.source_system, record_id: CASE WHEN $access_personal THEN f.record_id END,
+              date: f.date,
               fact: f.criterion + ': ' + coalesce(f.kind, '')
                     + CASE WHEN f.attendance IS NULL THEN ''
                            ELSE ' (attendance ' + toString(toInteger(f.attendance)) + '%, exclusions '
                                 + toString(toInteger(coalesce(f.exclusions, 0))) + ')' END
                     + ' - ' + (CASE WHEN $access_personal THEN m.full_name ELSE m.pseudonym END)}) AS ev,
-     collect(DISTINCT f.agency) AS agencies, collect(DISTINCT m.resident_id) AS who
-WITH child_dob, h, collect({criterion: criterion, agencies: agencies, facts: size(ev), resident_ids: who}) AS matrix,
+     collect(DISTINCT f.agency) AS agencies,
+     collect(DISTINCT CASE WHEN $access_personal THEN m.resident_id ELSE m.pseudonym END) AS who
+WITH child_dob, h, collect({criterion: criterion, agencies: agencies, facts: size(ev),
+                           resident_ids: CASE WHEN $access_personal THEN who ELSE [] END, people: who}) AS matrix,
      collect(ev[0..20]) AS evs
 WHERE size(matrix) >= $min_criteria
 // a family with at least one child living there now
 MATCH (k:Resident)-[kl:LIVES_AT]->(h)
-WHERE kl.current AND kl.source_system IN $access_sources AND k.dob > child_dob
+WHERE kl.current AND kl.source_system IN $access_sources AND k.dob > child_dob AND NOT coalesce(k.deceased, false)
+  AND ($access_sealed OR NOT coalesce(k.sealed, false)) AND ($access_opt_out OR NOT coalesce(k.opt_out, false))
 WITH h, matrix, evs, count(DISTINCT k) AS children
 WITH h AS a, matrix, children, reduce(acc = [], e IN evs | acc + e) AS evidence
-RETURN head(head(matrix).resident_ids) AS resident_id, a.uprn AS uprn,
+RETURN CASE WHEN $access_personal THEN head(head(matrix).resident_ids) END AS resident_id,
+       CASE WHEN $access_personal THEN NULL ELSE head(head(matrix).people) END AS pseudonym,
+       CASE WHEN $access_personal THEN a.uprn END AS uprn,
        CASE WHEN $access_personal THEN a.address_text ELSE a.ward END AS address, a.ward AS ward,
        children, size(matrix) AS criteria_met, [c IN matrix | c.criterion] AS criteria, matrix,
        'Meets ' + toString(size(matrix)) + ' Supporting Families criteria: '
          + reduce(s = '', c IN matrix | s + CASE WHEN s = '' THEN '' ELSE '; ' END + c.criterion + ' (from '
            + reduce(t = '', g IN c.agencies | t + CASE WHEN t = '' THEN '' ELSE ', ' END + g) + ')') + '.' AS reason,
        evidence
-ORDER BY criteria_met DESC, uprn
+ORDER BY criteria_met DESC, uprn, ward, pseudonym
 LIMIT $limit

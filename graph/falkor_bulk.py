@@ -175,3 +175,169 @@ def commands(node_sets: Sequence[tuple[str, list[str], list[dict[str, Any]]]],
             cmd.size += len(blob)
     if cmd.size:
         yield cmd
+
+
+# -- column-wise encoding straight from Arrow arrays (the bulk path of graph.load) ----------------------
+# The same bytes as encode_column gives for the equivalent Python values (tests/test_bulk_load.py
+# checks it), built with pyarrow/numpy kernels instead of one Python object per value.
+def _fixed(type_byte: int, values: Any, dtype: str) -> Any:
+    """Type byte + 8-byte little/native-endian value per entity, as an Arrow binary array."""
+    import numpy as np
+    import pyarrow as pa
+
+    n = len(values)
+    buf = np.empty((n, 9), dtype=np.uint8)
+    buf[:, 0] = type_byte
+    buf[:, 1:] = np.ascontiguousarray(values, dtype=dtype).view(np.uint8).reshape(n, 8)
+    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(9), n, [None, pa.py_buffer(buf)]).cast(pa.binary())
+
+
+def _has_control(arr: Any) -> bool:
+    """Any byte ``_CONTROL`` matches anywhere in the string data (a cheap scan before a regex pass)."""
+    import numpy as np
+
+    data = arr.buffers()[2]
+    if data is None or not len(arr):
+        return False
+    width = np.int64 if arr.type == "large_string" else np.int32
+    offs = np.frombuffer(arr.buffers()[1], dtype=width, count=arr.offset + len(arr) + 1)
+    b = np.frombuffer(data, dtype=np.uint8)[offs[arr.offset]:offs[-1]]  # this slice's strings only
+    return bool((((b < 0x20) & (b != 0x09) & (b != 0x0A) & (b != 0x0D)) | (b == 0x7F)).any())
+
+
+def encode_arrow(arr: Any) -> Any:
+    """One property across entities -> an Arrow binary array of typed values (null -> BI_NULL)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if isinstance(arr, pa.ExtensionArray):
+        arr = arr.storage
+    t = arr.type
+    null = pa.scalar(_NULL, pa.binary())
+    if pa.types.is_date32(t) or pa.types.is_date64(t):
+        arr, t = arr.cast(pa.string()), pa.string()
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        clean = pc.replace_substring_regex(arr, _CONTROL.pattern, "") if _has_control(arr) else arr
+        enc = pc.binary_join_element_wise("\x03", clean, "\x00", "").cast(pa.binary())
+        return pc.fill_null(enc, null) if arr.null_count else enc
+    if pa.types.is_boolean(t):
+        enc = pc.if_else(arr, pa.scalar(_TRUE, pa.binary()), pa.scalar(_FALSE, pa.binary()))
+        return pc.fill_null(enc, null) if arr.null_count else enc
+    if pa.types.is_integer(t) and not (pa.types.is_uint64(t) and len(arr) and (pc.max(arr).as_py() or 0) >= 2**63):
+        enc = _fixed(BI_LONG, pc.fill_null(arr, 0).to_numpy(zero_copy_only=False), "<i8")
+        return pc.if_else(pc.is_null(arr), null, enc) if arr.null_count else enc
+    if pa.types.is_floating(t):
+        vals = pc.fill_null(arr, 0.0).to_numpy(zero_copy_only=False).astype("<f8")
+        bad = ~np.isfinite(vals)
+        enc = _fixed(BI_DOUBLE, vals, "<f8")
+        mask = pa.array(bad) if not arr.null_count else pc.or_(pc.is_null(arr), pa.array(bad))
+        return pc.if_else(mask, null, enc) if arr.null_count or bad.any() else enc
+    if (pa.types.is_list(t) or pa.types.is_large_list(t)) and (
+            pa.types.is_string(t.value_type) or pa.types.is_large_string(t.value_type)):
+        lengths = pc.fill_null(pc.list_value_length(arr), 0).to_numpy(zero_copy_only=False)
+        items = encode_arrow(pc.list_flatten(arr))
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+        joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), items), b"")
+        enc = pc.binary_join_element_wise(_fixed(BI_ARRAY, lengths, "<i8"), joined, b"")
+        return pc.if_else(pc.is_null(arr), null, enc) if arr.null_count else enc
+    return pa.array(encode_column(arr.to_pylist()), pa.binary())  # anything else: the Python encoder
+
+
+def _values(joined: Any) -> bytes:
+    """The concatenated bytes of a binary array (its data buffer between the first and last offset)."""
+    import numpy as np
+
+    n = len(joined)
+    if not n:
+        return b""
+    offs = np.frombuffer(joined.buffers()[1], dtype=np.int32, count=joined.offset + n + 1)[joined.offset:]
+    return joined.buffers()[2].to_pybytes()[offs[0]:offs[-1]] if joined.buffers()[2] is not None else b""
+
+
+def table_blob(name: str, table: Any, ends: tuple[Any, Any] | None = None) -> bytes:
+    """One label's or type's blob from an Arrow table of properties (edges: uint64 endpoint arrays first)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cols = [encode_arrow(table.column(p)) for p in table.column_names]
+    if ends is not None:
+        n = table.num_rows
+        buf = np.empty((n, 2), dtype="<u8")
+        buf[:, 0], buf[:, 1] = ends
+        cols.insert(0, pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), n, [None, pa.py_buffer(buf)])
+                    .cast(pa.binary()))
+    body = _values(pc.binary_join_element_wise(*cols, b"")) if cols else b""
+    return header(name, table.column_names) + body
+
+
+def table_commands(node_sets: Sequence[tuple[str, Any]], edge_sets: Sequence[tuple[str, Any, Any, Any]],
+                   max_bytes: int = MAX_COMMAND_BYTES, chunk: int = CHUNK) -> Iterator[Command]:
+    """Like ``commands``, from Arrow tables: (label, table) and (type, table, src ids, dst ids)."""
+    cmd = Command()
+    for label, table in node_sets:
+        for i in range(0, table.num_rows, chunk):
+            part = table.slice(i, chunk)
+            blob = table_blob(label, part)
+            if cmd.size and cmd.size + len(blob) > max_bytes:
+                yield cmd
+                cmd = Command()
+            cmd.labels.append(blob)
+            cmd.nodes += part.num_rows
+            cmd.size += len(blob)
+    if cmd.size:
+        yield cmd
+        cmd = Command()
+    for rtype, table, src, dst in edge_sets:
+        for i in range(0, table.num_rows, chunk):
+            part = table.slice(i, chunk)
+            blob = table_blob(rtype, part, (src[i:i + chunk], dst[i:i + chunk]))
+            if cmd.size and cmd.size + len(blob) > max_bytes:
+                yield cmd
+                cmd = Command()
+            cmd.types.append(blob)
+            cmd.edges += part.num_rows
+            cmd.size += len(blob)
+    if cmd.size:
+        yield cmd
+
+
+def prefetch(items: Iterator[Any], depth: int = 1) -> Iterator[Any]:
+    """Yield ``items`` while a thread makes the next ones: encoding the next command (Arrow kernels
+    release the GIL) overlaps the server building the current one. Stops the thread if abandoned."""
+    import queue
+    import threading
+
+    q: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        q.put((True, item), timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put((False, None))
+        except BaseException as e:  # noqa: BLE001 - handed to the consumer
+            q.put((False, e))
+
+    t = threading.Thread(target=work, name="bulk-encode", daemon=True)
+    t.start()
+    try:
+        while True:
+            ok, item = q.get()
+            if not ok:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()

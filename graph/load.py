@@ -24,11 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from graph.model import GraphModel, load_model
-from graph.pseudonym import load_key, pseudonym
-from graph.search_keys import fold, phonetic
+from graph.pseudonym import load_key, pseudonym, pseudonyms
+from graph.search_keys import alt_surname_keys, fold, phonetic, phonetic_many
 from graph.store import GraphStore, data_dir
 
 Progress = Callable[[str], None]
@@ -253,13 +255,14 @@ def _age(dob: dt.date | None, on: dt.date) -> int | None:
 class Loader:
     """One load of one index folder into one store.
 
-    ``bulk``: True (default) builds a first load into an empty graph in bulk when the store can (it
-    holds the whole graph in memory while it does: about 5 GB for a 1M-record borough); False never.
+    ``bulk``: True (default) builds a first load into an empty graph in bulk when the store can, with
+    column-wise (Arrow) preparation; ``"rows"`` the same through the per-row ``BulkGraph`` (the
+    reference the columnar path is tested against); False never.
     """
 
     def __init__(self, store: GraphStore, index_dir: Path, progress: Progress | None = None,
                  batch_size: int = BATCH, model: GraphModel | None = None, key_dir: Path | None = None,
-                 bulk: bool = True) -> None:
+                 bulk: bool | str = True) -> None:
         self.store = store
         self.index_dir = Path(index_dir)
         self.say = progress or (lambda _m: None)
@@ -289,6 +292,20 @@ class Loader:
         self.say(f"loaded {n:,} {table} in {secs:.1f}s" + (f" ({n / secs:,.0f} rows/s)" if secs > 0 else ""))
 
     def run(self) -> LoadReport:
+        tables = self._open()
+        if self.bulk and self.store.can_bulk_build():
+            run_bulk = self._run_bulk if self.bulk == "rows" else self._run_columnar
+            if run_bulk(*tables):
+                self.store.checkpoint()
+                return self.report
+            self.report = LoadReport(load_id=self.report.load_id)
+            self.wards.clear()
+        self._run_merge(*tables)
+        self.store.checkpoint()
+        return self.report
+
+    def _open(self) -> tuple[pq.ParquetFile | None, ...]:
+        """Open and check the index tables; read the reference date, restrictions and protected addresses."""
         idx = self.index_dir
         residents = _table(idx, "residents.parquet", ("resident_id",))
         records = _table(idx, "records.parquet", ("source_system", "record_id", "resident_id"))
@@ -303,16 +320,7 @@ class Loader:
         self.flags = self._restrictions(_table(idx, "restrictions.parquet", ("resident_id", "flag"), True))
         self.protected = {str(r["uprn"]) for r in _rows(_table(idx, "protected_addresses.parquet", ("uprn",), True))}
 
-        tables = (addresses, residents, records, lives_at, claims, contacts, family)
-        if self.bulk and self.store.can_bulk_build():
-            if self._run_bulk(*tables):
-                self.store.checkpoint()
-                return self.report
-            self.report = LoadReport(load_id=self.report.load_id)
-            self.wards.clear()
-        self._run_merge(*tables)
-        self.store.checkpoint()
-        return self.report
+        return addresses, residents, records, lives_at, claims, contacts, family
 
     # -- the MERGE path: any store, any existing graph --------------------------------------------------
     def _run_merge(self, addresses: pq.ParquetFile | None, residents: pq.ParquetFile, records: pq.ParquetFile,
@@ -348,12 +356,29 @@ class Loader:
     def _run_bulk(self, addresses: pq.ParquetFile | None, residents: pq.ParquetFile, records: pq.ParquetFile,
                   lives_at: pq.ParquetFile | None, claims: pq.ParquetFile | None,
                   contacts: pq.ParquetFile | None, family: pq.ParquetFile | None) -> bool:
-        """Build the same graph as the MERGE queries would, in Python, and hand it to the store at once.
+        """Build the same graph as the MERGE queries would, in Python, and hand it to the store at once."""
+        return self._bulk(self._plan_rows, addresses, residents, records, lives_at, claims, contacts, family)
 
-        Each block below mirrors one ``Q_*`` statement (same keys, properties, ``load_id`` stamps and
-        MATCH conditions); tests/test_bulk_load.py checks that both paths give the same graph.
-        """
+    def _bulk(self, plan: Callable[..., tuple[Any, dict[str, int]]], *tables: pq.ParquetFile | None) -> bool:
+        """Prepare the plan, then hand it to the store's bulk build (False: the store declined)."""
         start = time.monotonic()
+        g, counts = plan(*tables)
+        prepared = time.monotonic()
+        self.report.seconds["prepare"] = round(prepared - start, 2)
+        self.say(f"prepared {g.size:,} nodes and relationships in {prepared - start:.1f}s; bulk building")
+        if not self.store.bulk_build(g, progress=self.say):
+            self.say("the store declined the bulk build; loading with MERGE")
+            return False
+        self.report.rows.update(counts)
+        self.report.seconds["bulk build"] = round(time.monotonic() - prepared, 2)
+        self.say(f"bulk built {g.size:,} nodes and relationships in {time.monotonic() - start:.1f}s")
+        return True
+
+    def _plan_rows(self, addresses: pq.ParquetFile | None, residents: pq.ParquetFile, records: pq.ParquetFile,
+                   lives_at: pq.ParquetFile | None, claims: pq.ParquetFile | None,
+                   contacts: pq.ParquetFile | None, family: pq.ParquetFile | None) -> tuple[BulkGraph, dict[str, int]]:
+        """The per-row plan: each block below mirrors one ``Q_*`` statement (same keys, properties,
+        ``load_id`` stamps and MATCH conditions); tests/test_bulk_load.py checks it against MERGE."""
         g = BulkGraph(self.model, self.model.schema())
         lid = self.report.load_id
         counts: dict[str, int] = defaultdict(int)
@@ -401,17 +426,214 @@ class Loader:
             if g.rel("OCCUPIES", row["household_id"], row["uprn"], {"load_id": lid}):
                 for rid in row["members"]:
                     g.rel("MEMBER_OF", rid, row["household_id"], {"load_id": lid})
-        del resident_rows
-        prepared = time.monotonic()
-        self.report.seconds["prepare"] = round(prepared - start, 2)
-        self.say(f"prepared {g.size:,} nodes and relationships in {prepared - start:.1f}s; bulk building")
-        if not self.store.bulk_build(g, progress=self.say):
-            self.say("the store declined the bulk build; loading with MERGE")
-            return False
-        self.report.rows.update(counts)
-        self.report.seconds["bulk build"] = round(time.monotonic() - prepared, 2)
-        self.say(f"bulk built {g.size:,} nodes and relationships in {time.monotonic() - start:.1f}s")
-        return True
+        return g, dict(counts)
+
+    def _run_columnar(self, addresses: pq.ParquetFile | None, residents: pq.ParquetFile, records: pq.ParquetFile,
+                      lives_at: pq.ParquetFile | None, claims: pq.ParquetFile | None,
+                      contacts: pq.ParquetFile | None, family: pq.ParquetFile | None) -> bool:
+        """``_run_bulk`` with column-wise preparation: the same graph, no per-row Python dicts."""
+        return self._bulk(self._plan_columnar, addresses, residents, records, lives_at, claims, contacts, family)
+
+    def _plan_columnar(self, addresses: pq.ParquetFile | None, residents: pq.ParquetFile, records: pq.ParquetFile,
+                       lives_at: pq.ParquetFile | None, claims: pq.ParquetFile | None, contacts: pq.ParquetFile | None,
+                       family: pq.ParquetFile | None) -> tuple[ColumnarGraph, dict[str, int]]:
+        """The plan with Arrow kernels: each block mirrors one row generator plus its ``_plan_rows``
+        block (same keys, conversions, skips and MATCH conditions); tests/test_bulk_load.py compares."""
+        g = ColumnarGraph(self.model, self.model.schema())
+        lid = self.report.load_id
+        counts: dict[str, int] = {}
+
+        def stamp(n: int) -> Any:
+            return pa.repeat(pa.scalar(lid, pa.string()), n)
+
+        # Q_ADDRESS (_address_rows)
+        if addresses is not None:
+            t = _read(addresses, self.model.node("Address").properties, ("uprn", "ward", "council_owned"))
+            n = t.num_rows
+            counts["addresses"] = n
+            uprn = _col(t, "uprn").cast(pa.string())
+            ward = _col(t, "ward")
+            wards = pc.fill_null(_truthy(ward), False)
+            self.wards = dict(zip(uprn.filter(wards).to_pylist(), ward.filter(wards).to_pylist(), strict=True))
+            cols = _picked(t, self.model.node("Address").properties, ("uprn",))
+            cols["protected"] = pc.is_in(uprn, value_set=pa.array(sorted(self.protected), pa.string()))
+            if "council_owned" in cols and pa.types.is_string(cols["council_owned"].type):
+                cols["council_owned"] = pc.is_in(pc.utf8_upper(cols["council_owned"]),
+                                                 value_set=pa.array(["Y", "YES", "TRUE", "1"]))
+                cols["council_owned"] = pc.if_else(pc.is_null(_col(t, "council_owned")), None, cols["council_owned"])
+            g.add_nodes("Address", _arrow_table({"uprn": uprn, **cols, "load_id": stamp(n)}))
+            has_ward = pc.is_valid(ward)
+            w = ward.filter(has_ward)
+            g.add_nodes("Ward", _arrow_table({"name": pc.unique(w), "load_id": stamp(len(pc.unique(w)))}))
+            g.add_rels("IN_WARD", _arrow_table({"_s": uprn.filter(has_ward), "_e": w, "load_id": stamp(len(w))}))
+        # Q_RESIDENT (_resident_rows)
+        t = _read(residents, self.model.node("Resident").properties,
+                  ("resident_id", "dob", "first_name", "last_name", "uprn", "source_systems", "sources"))
+        n = t.num_rows
+        counts["residents"] = n
+        rid = _col(t, "resident_id").cast(pa.string())
+        rids = rid.to_pylist()
+        dob = _dates(_col(t, "dob", pa.date32()))
+        first, last = _col(t, "first_name"), _col(t, "last_name")
+        firsts, lasts = first.to_pylist(), last.to_pylist()
+        full = pa.array([" ".join(p for p in (f or "", s or "") if p) or None for f, s in zip(firsts, lasts, strict=True)],
+                        pa.string())
+        up = _col(t, "uprn")
+        uprn = pc.if_else(_truthy(up), up.cast(pa.string()), None)
+        uprns = uprn.to_pylist()
+        sources = _col(t, "source_systems", pa.list_(pa.string()))
+        if "sources" in t.column_names or not pa.types.is_list(sources.type):
+            alt = _col(t, "sources", pa.list_(pa.string())).to_pylist()
+            sources = pa.array([list(a or b or []) for a, b in zip(sources.to_pylist(), alt, strict=True)],
+                               pa.list_(pa.string()))
+        else:
+            sources = pc.fill_null(sources, pa.scalar([], sources.type))
+        flags = {f: pa.array(sorted(r for r, fs in self.flags.items() if f in fs), pa.string())
+                 for f in ("opt_out", "sealed")}
+        cols = _picked(t, self.model.node("Resident").properties, ("resident_id", "sources", "uprn"))
+        cols.update({
+            "full_name": full,
+            "first_key": pa.array([k or None for k in phonetic_many(firsts)], pa.string()),
+            "last_key": pa.array([k or None for k in phonetic_many(lasts)], pa.string()),
+            "alt_last_key": pa.array(alt_surname_keys(lasts), pa.string()),
+            "birth_year": pc.year(dob),
+            "pseudonym": pa.array(pseudonyms(self.key, rids), pa.string()),
+            "sources": sources,
+            "uprn": uprn,
+            "ward": pa.array([self.wards.get(u) if u else None for u in uprns], pa.string()),
+            "opt_out": pc.is_in(rid, value_set=flags["opt_out"]),
+            "sealed": pc.is_in(rid, value_set=flags["sealed"]),
+        })
+        g.add_nodes("Resident", _arrow_table({"resident_id": rid, **cols, "load_id": stamp(n)}))
+        resident_set = rid
+        # Q_RECORD (_record_rows)
+        t = _read(records, self.model.node("SourceRecord").properties,
+                  ("source_system", "record_id", "resident_id", "match_probability", "uprn"))
+        n = t.num_rows
+        counts["source records"] = n
+        cols = _picked(t, self.model.node("SourceRecord").properties, ("record_key", "match_probability"))
+        cols["record_id"] = _col(t, "record_id").cast(pa.string())
+        if "uprn" in cols:
+            cols["uprn"] = cols["uprn"].cast(pa.string())
+        key = pc.binary_join_element_wise(_str(_col(t, "source_system")), _str(_col(t, "record_id")), ":")
+        g.add_nodes("SourceRecord", _arrow_table({"record_key": key, **cols, "load_id": stamp(n)}))
+        g.add_rels("RESOLVES_TO", _arrow_table({"_s": key, "_e": _str(_col(t, "resident_id")),
+                                          "match_probability": _col(t, "match_probability", pa.float64()),
+                                          "load_id": stamp(n)}))
+        del t, cols, key
+        # Q_LIVES_AT (_lives_at_rows)
+        if lives_at is not None:
+            t = lives_at.read()
+            ok = _truthy(_col(t, "uprn"))
+            self._skip("lives_at", t.num_rows - pc.sum(ok.cast(pa.int64())).as_py() if t.num_rows else 0)
+            t = t.filter(ok)
+            n = t.num_rows
+            counts["lives_at"] = n
+            to_date = _dates(_col(t, "to_date"))
+            as_of = pa.scalar(self.as_of, pa.date32())
+            ss, rec = _col(t, "source_system"), _str(_col(t, "record_id"))
+            g.add_rels("LIVES_AT", _arrow_table({
+                "_s": _str(_col(t, "resident_id")), "_e": _str(_col(t, "uprn")), "source_system": ss,
+                "record_id": rec, "from_date": _dates(_col(t, "from_date")), "to_date": to_date,
+                "current": pc.fill_null(pc.greater_equal(to_date, as_of), True), "load_id": stamp(n),
+                "_k1": _str(ss), "_k2": rec}), ("_k1", "_k2"))
+        # Q_CLAIMS (_claim_rows)
+        if claims is not None:
+            t = claims.read()
+            ok = _truthy(_col(t, "uprn"))
+            self._skip("claims", t.num_rows - pc.sum(ok.cast(pa.int64())).as_py() if t.num_rows else 0)
+            t = t.filter(ok)
+            n = t.num_rows
+            counts["claims"] = n
+            rec = _str(_col(t, "record_id"))
+            claim_id = pc.binary_join_element_wise(_str(_col(t, "source_system")), rec,
+                                                   _str(_col(t, "claim_type")), ":")
+            cols = _picked(t, self.model.rel("CLAIMS").properties, ("claim_id",))
+            cols.update({"record_id": rec, "from_date": _dates(_col(t, "from_date")),
+                         "to_date": _dates(_col(t, "to_date"))})
+            cols.update({c: _col(t, c) for c in t.column_names if c.startswith("attr_")})
+            g.add_rels("CLAIMS", _arrow_table({"_s": _str(_col(t, "resident_id")), "_e": _str(_col(t, "uprn")),
+                                         "claim_id": claim_id, **cols, "load_id": stamp(n)}),
+                       ("claim_id",), last_row=False)
+        # Q_CONTACT (_contact_rows)
+        if contacts is not None:
+            t = contacts.read()
+            counts["contacts"] = t.num_rows
+            when = _dates(_col(t, "contact_date"))
+            up = _col(t, "uprn")
+            rec = _str(_col(t, "record_id"))
+            cid = pc.binary_join_element_wise(_str(_col(t, "source_system")), rec,
+                                              pc.fill_null(when.cast(pa.string()), ""),
+                                              _str(_col(t, "contact_type")), ":")
+            who = _str(_col(t, "resident_id"))
+            ok = pc.is_in(who, value_set=resident_set)
+            cols = _picked(t, self.model.node("AgencyContact").properties, ("contact_id",))
+            cols.update({"record_id": rec, "contact_date": when, "uprn": pc.if_else(_truthy(up), up.cast(pa.string()),
+                                                                                  None)})
+            t2 = _arrow_table({"contact_id": cid, **cols, "load_id": stamp(t.num_rows), "_who": who,
+                         "_agency": _col(t, "agency")}).filter(ok)
+            n = t2.num_rows
+            g.add_nodes("AgencyContact", t2.drop_columns(["_who", "_agency"]))
+            g.add_rels("HAD_CONTACT", _arrow_table({"_s": t2.column("_who"), "_e": t2.column("contact_id"),
+                                              "load_id": stamp(n)}))
+            agencies = pc.unique(t2.column("_agency"))
+            g.add_nodes("Agency", _arrow_table({"name": agencies, "load_id": stamp(len(agencies))}))
+            g.add_rels("WITH_AGENCY", _arrow_table({"_s": t2.column("contact_id"), "_e": t2.column("_agency"),
+                                              "load_id": stamp(n)}))
+            del t2
+        # Q_FAMILY (_family_rows)
+        if family is not None:
+            t = family.read()
+            typ = _col(t, "type")
+            a, b = _col(t, "from_resident_id"), _col(t, "to_resident_id")
+            ok = pc.and_(pc.is_in(typ, value_set=pa.array(list(Q_FAMILY))), pc.fill_null(pc.not_equal(a, b), True))
+            ok = pc.fill_null(ok, False)
+            self._skip("relationships", t.num_rows - pc.sum(ok.cast(pa.int64())).as_py() if t.num_rows else 0)
+            t = t.filter(ok)
+            for rtype in Q_FAMILY:
+                ft = t.filter(pc.equal(_col(t, "type"), rtype))
+                if not ft.num_rows:
+                    continue
+                n = ft.num_rows
+                counts[f"family {rtype}"] = n
+                ss, rec = _col(ft, "source_system"), _str(_col(ft, "record_id"))
+                g.add_rels(rtype, _arrow_table({"_s": _col(ft, "from_resident_id"), "_e": _col(ft, "to_resident_id"),
+                                          "source_system": ss, "record_id": rec, "evidence": _col(ft, "evidence"),
+                                          "load_id": stamp(n), "_k1": _str(ss), "_k2": rec}), ("_k1", "_k2"))
+        # Q_HOUSEHOLD (_household_rows): residents grouped by golden current address
+        members = pa.table({"uprn": uprn, "rid": rid, "age": self._ages(dob)}).filter(pc.is_valid(uprn))
+        if members.num_rows:
+            age = members.column("age")
+            members = members.append_column("adult", pc.fill_null(pc.greater_equal(age, ADULT_AGE), True)
+                                            .cast(pa.int64()))
+            members = members.append_column("child", pc.fill_null(pc.less(age, ADULT_AGE), False).cast(pa.int64()))
+            hh = members.group_by("uprn", use_threads=False).aggregate(
+                [("rid", "count"), ("adult", "sum"), ("child", "sum")]).sort_by("uprn")
+            hu = hh.column("uprn").combine_chunks()
+            hid = pc.binary_join_element_wise("H-", hu, "")
+            counts["households"] = hh.num_rows
+            g.add_nodes("Household", _arrow_table({"household_id": hid, "uprn": hu, "size": hh.column("rid_count"),
+                                             "adults": hh.column("adult_sum"), "children": hh.column("child_sum"),
+                                             "load_id": stamp(hh.num_rows)}))
+            occupied = g.has("Address", hu)
+            g.add_rels("OCCUPIES", _arrow_table({"_s": hid, "_e": hu, "load_id": stamp(hh.num_rows)}).filter(occupied))
+            m = members.filter(pc.is_in(members.column("uprn"), value_set=hu.filter(occupied)))
+            g.add_rels("MEMBER_OF", _arrow_table({"_s": m.column("rid"),
+                                            "_e": pc.binary_join_element_wise("H-", m.column("uprn"), ""),
+                                            "load_id": stamp(m.num_rows)}))
+        g.finish()
+        return g, counts
+
+    def _skip(self, table: str, n: int) -> None:
+        if n:
+            self.report.skipped[table] = self.report.skipped.get(table, 0) + n
+
+    def _ages(self, dob: Any) -> Any:
+        """``_age`` over a date32 column on the reference date (null where the birth date is unknown)."""
+        on = self.as_of
+        y, m, d = pc.year(dob), pc.month(dob), pc.day(dob)
+        before = pc.or_(pc.greater(m, on.month), pc.and_(pc.equal(m, on.month), pc.greater(d, on.day)))
+        return pc.subtract(pc.subtract(pa.scalar(on.year, pa.int64()), y), before.cast(pa.int64()))
 
     def _as_of(self, records: pq.ParquetFile) -> dt.date:
         """The index's reference date: the latest record date (ages and 'current' are measured on it)."""
@@ -552,3 +774,199 @@ class Loader:
 def load_index(store: GraphStore, index_dir: Path, progress: Progress | None = None, **kw: Any) -> LoadReport:
     """Load (or re-load) one index folder; returns what was written, skipped and retired."""
     return Loader(store, index_dir, progress, **kw).run()
+
+
+# -- the columnar bulk path: the same graph as BulkGraph, built with Arrow kernels -----------------------
+class ColumnarGraph:
+    """The bulk plan as Arrow tables: nodes per label (key column first), relationships per type.
+
+    Same content as ``BulkGraph`` (tests/test_bulk_load.py compares them): a null cell is an absent
+    property, repeated keys are merged the way MERGE would merge them (``_dedupe``), and a relationship
+    is kept only when both endpoints exist. Endpoints are resolved to node insertion order with
+    ``index_in``, so no per-row Python objects are made for the big tables.
+    """
+
+    def __init__(self, model: GraphModel, schema: list[Any]) -> None:
+        self.schema = schema
+        self.key = {label: kind.key for label, kind in model.nodes.items()}
+        self.ends = {rtype: (kind.start, kind.end) for rtype, kind in model.relationships.items()}
+        self._nodes: dict[str, list[Any]] = defaultdict(list)
+        self._rels: dict[str, list[Any]] = defaultdict(list)
+        self.nodes: dict[str, Any] = {}
+        self.rels: dict[str, Any] = {}  # type -> (table with _s, _e and properties)
+
+    def add_nodes(self, label: str, table: Any) -> None:
+        """``table``: the key column (named as the model key) then properties; null = absent."""
+        self._nodes[label].append(table)
+
+    def add_rels(self, rtype: str, table: Any, merge_key: tuple[str, ...] = (), last_row: bool = True) -> None:
+        """``table``: ``_s``, ``_e`` endpoint keys then properties. ``last_row``: a repeat replaces every
+        property (``SET e.p = v``, null removes); else only non-null ones (``SET e += props``)."""
+        self._rels[rtype].append((table, merge_key, last_row))
+
+    def finish(self) -> None:
+        """Deduplicate, drop relationships with a missing endpoint, and fix node order."""
+        for label, parts in self._nodes.items():
+            t = _dedupe(_concat(parts), [self.key[label]], last_row=False)
+            self.nodes[label] = _drop_all_null(t)
+        self._nodes.clear()
+        for rtype, parts in self._rels.items():
+            s_label, e_label = self.ends[rtype]
+            kept = []
+            for table, merge_key, last_row in parts:
+                # endpoint positions within their label (null: no such node, so no relationship)
+                si, ei = self._position(s_label, table.column("_s")), self._position(e_label, table.column("_e"))
+                t = table.append_column("_si", si).append_column("_ei", ei)
+                t = t.filter(pc.and_(pc.is_valid(si), pc.is_valid(ei)))
+                t = _dedupe(t, ["_s", "_e", *merge_key], last_row=last_row)
+                kept.append(t.drop_columns([k for k in merge_key if k.startswith("_")]))
+            self.rels[rtype] = _drop_all_null(_concat(kept))
+        self._rels.clear()
+
+    def _position(self, label: str, keys: Any) -> Any:
+        node = self.nodes.get(label)
+        if node is None or not node.num_rows:
+            return pa.nulls(len(keys), pa.int32())
+        col = node.column(self.key[label])
+        return pc.index_in(keys.cast(col.type), value_set=col)
+
+    def has(self, label: str, keys: Any) -> Any:
+        """Per key: does a node of ``label`` have it (only labels already added count)."""
+        node = self.nodes.get(label)
+        if node is None:
+            node = _concat(self._nodes[label]) if self._nodes.get(label) else None
+        if node is None:
+            return pa.array([False] * len(keys))
+        return pc.is_in(keys, value_set=node.column(self.key[label]).cast(keys.type))
+
+    def bulk_sets(self) -> tuple[list[Any], list[Any], int, int]:
+        """(label, table) node sets and (type, table, src ids, dst ids) edge sets for falkor_bulk."""
+        import numpy as np
+
+        node_sets, offsets, offset = [], {}, 0
+        for label, t in self.nodes.items():
+            if t.num_rows:
+                offsets[label] = offset
+                offset += t.num_rows
+                node_sets.append((label, t))
+        edge_sets, n_edges = [], 0
+        for rtype, t in self.rels.items():
+            if not t.num_rows:
+                continue
+            s_label, e_label = self.ends[rtype]
+            ids = [t.column(col).to_numpy().astype(np.uint64) + np.uint64(offsets[label])
+                   for col, label in (("_si", s_label), ("_ei", e_label))]
+            edge_sets.append((rtype, t.drop_columns(["_s", "_e", "_si", "_ei"]), ids[0], ids[1]))
+            n_edges += t.num_rows
+        return node_sets, edge_sets, offset, n_edges
+
+    @property
+    def size(self) -> int:
+        return sum(t.num_rows for t in self.nodes.values()) + sum(t.num_rows for t in self.rels.values())
+
+
+def _read(pf: pq.ParquetFile, allowed: dict[str, Any], needed: tuple[str, ...]) -> Any:
+    """Only the columns the graph can use (model properties plus what the loader derives from)."""
+    names = pf.schema_arrow.names
+    return pf.read(columns=[c for c in names if c in allowed or c in needed])
+
+
+def _concat(tables: list[Any]) -> Any:
+    return tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="default")
+
+
+def _drop_all_null(t: Any) -> Any:
+    """A property null on every entity is not sent at all (BulkGraph never saw it either)."""
+    return t.drop_columns([c for c in t.column_names if t.num_rows and t.column(c).null_count == t.num_rows])
+
+
+def _dedupe(t: Any, keys: list[str], last_row: bool) -> Any:
+    """Merge rows sharing ``keys`` as BulkGraph does; only the repeated keys go through Python."""
+    if not t.num_rows:
+        return t
+    if len(keys) == 1:
+        if pc.count_distinct(t.column(keys[0]), mode="all").as_py() == t.num_rows:
+            return t
+    elif t.select(keys).group_by(keys, use_threads=False).aggregate([]).num_rows == t.num_rows:
+        return t
+    key = t.column(keys[0]) if len(keys) == 1 else pc.binary_join_element_wise(
+        *[pc.fill_null(t.column(k).cast(pa.string()), "\x00") for k in keys], "\x1f")
+    import numpy as np
+
+    g = pa.table({"k": key, "i": pa.array(np.arange(t.num_rows))}).group_by("k", use_threads=False).aggregate(
+        [("i", "count")])
+    dup = pc.is_in(key, value_set=g.filter(pc.greater(g.column("i_count"), 1)).column("k"))
+    if len(keys) == 1 and key.null_count:
+        dup = pc.fill_null(pc.or_(dup, pc.is_null(key)), True)
+    merged: dict[Any, dict[str, Any]] = {}
+    for k, r in zip(key.filter(dup).to_pylist(), t.filter(dup).to_pylist(), strict=True):
+        cur = merged.get(k)
+        if cur is None:
+            merged[k] = r
+        elif last_row:
+            cur.update(r)
+        else:
+            cur.update({a: v for a, v in r.items() if v is not None})
+    return pa.concat_tables([t.filter(pc.invert(dup)), pa.Table.from_pylist(list(merged.values()), schema=t.schema)])
+
+
+def _col(t: Any, name: str, typ: Any = None) -> Any:
+    """Column ``name`` (combined into one array), or all nulls when the table has no such column."""
+    if name not in t.column_names:
+        return pa.nulls(t.num_rows, typ or pa.string())
+    c = t.column(name).combine_chunks()
+    return c.storage if isinstance(c, pa.ExtensionArray) else c
+
+
+def _str(a: Any) -> Any:
+    """``str(v)`` of a key part, as the row path's f-strings give (None -> "None")."""
+    return pc.fill_null(a.cast(pa.string()), "None")
+
+
+def _truthy(a: Any) -> Any:
+    """Python truthiness of a column's values (None, "" and 0 are false), as a non-null bool array."""
+    if pa.types.is_string(a.type) or pa.types.is_large_string(a.type):
+        return pc.fill_null(pc.greater(pc.utf8_length(a), 0), False)
+    if pa.types.is_null(a.type):
+        return pa.array([False] * len(a))
+    if pa.types.is_boolean(a.type):
+        return pc.fill_null(a, False)
+    if pa.types.is_integer(a.type) or pa.types.is_floating(a.type):
+        return pc.fill_null(pc.not_equal(a, 0), False)
+    return pc.is_valid(a)
+
+
+def _dates(a: Any) -> Any:
+    """``_as_date`` over a column, as date32: vectorised for dates and ISO strings, Python for the rest."""
+    if pa.types.is_date32(a.type):
+        return a
+    if pa.types.is_date64(a.type) or pa.types.is_timestamp(a.type):
+        return a.cast(pa.date32()) if not pa.types.is_timestamp(a.type) else pc.cast(pc.floor_temporal(
+            a, unit="day"), pa.timestamp(a.type.unit, a.type.tz)).cast(pa.date32())
+    if pa.types.is_null(a.type):
+        return pa.nulls(len(a), pa.date32())
+    if pa.types.is_string(a.type) or pa.types.is_large_string(a.type):
+        head = pc.utf8_slice_codeunits(a, 0, 10)
+        iso = pc.match_substring_regex(head, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+        parsed = pc.strptime(pc.if_else(iso, head, pa.scalar(None, pa.string())), format="%Y-%m-%d",
+                             unit="s", error_is_null=True).cast(pa.date32())
+        # strptime rolls 2024-02-30 over to 2024-03-01; the scalar parser refuses it
+        parsed = pc.if_else(pc.fill_null(pc.equal(parsed.cast(pa.string()), head), False), parsed,
+                            pa.scalar(None, pa.date32()))
+        rest = pc.and_(pc.is_null(parsed), _truthy(a))  # odd forms: the scalar parser decides
+        if not pc.any(rest).as_py():
+            return parsed
+        out = parsed.to_pylist()
+        for i in pc.indices_nonzero(rest).to_pylist():
+            out[i] = _as_date(a[i].as_py())
+        return pa.array(out, pa.date32())
+    return pa.array([_as_date(v) for v in a.to_pylist()], pa.date32())
+
+
+def _picked(t: Any, allowed: dict[str, Any], skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The columns ``_pick`` would keep (nulls are absent properties)."""
+    return {c: _col(t, c) for c in t.column_names if c in allowed and c not in skip}
+
+
+def _arrow_table(cols: dict[str, Any]) -> Any:
+    return pa.table({k: v.combine_chunks() if isinstance(v, pa.ChunkedArray) else v for k, v in cols.items()})

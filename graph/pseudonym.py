@@ -20,3 +20,14 @@ def load_key(data_dir: Path) -> bytes:
 def pseudonym(key: bytes, resident_id: str) -> str:
     """A short, stable, keyed pseudonym such as ``P-3f9c2a1b7d4e``."""
     return "P-" + hmac.new(key, resident_id.encode(), hashlib.sha256).hexdigest()[:12]
+
+
+def pseudonyms(key: bytes, resident_ids: list[str]) -> list[str]:
+    """``pseudonym`` over a column, reusing one keyed HMAC state (the key schedule is computed once)."""
+    base = hmac.new(key, digestmod=hashlib.sha256)
+    out = []
+    for rid in resident_ids:
+        h = base.copy()
+        h.update(rid.encode())
+        out.append("P-" + h.hexdigest()[:12])
+    return out

@@ -33,3 +33,21 @@ def surname_keys(last_name: str | None) -> list[str]:
     parts = [p for p in fold(last_name).split() if p]
     keys = {phonetic(last_name)} | {jellyfish.metaphone(p) for p in parts}
     return sorted(k for k in keys if k)
+
+
+def phonetic_many(names: list[str | None]) -> list[str]:
+    """``phonetic`` over a column, computed once per distinct name (names repeat heavily in a borough)."""
+    cache: dict[str | None, str] = {}
+    return [cache[n] if n in cache else cache.setdefault(n, phonetic(n)) for n in names]
+
+
+def alt_surname_key(last_name: str | None) -> str | None:
+    """The last part of a multi-part surname, phonetically (None for a one-part name)."""
+    parts = fold(last_name).split()
+    return phonetic(parts[-1]) if len(parts) > 1 else None
+
+
+def alt_surname_keys(names: list[str | None]) -> list[str | None]:
+    """``alt_surname_key`` over a column, once per distinct name."""
+    cache: dict[str | None, str | None] = {}
+    return [cache[n] if n in cache else cache.setdefault(n, alt_surname_key(n)) for n in names]

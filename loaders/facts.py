@@ -30,8 +30,8 @@ from typing import Any
 import duckdb
 
 from loaders import address_match
-from loaders.errors import SourceError
-from loaders.mapping import DateField, RelationshipDecl, SourceMapping, discover_mappings
+from loaders.errors import MappingError, SourceError
+from loaders.mapping import CLAIM_ATTR_TYPES, DateField, RelationshipDecl, SourceMapping, discover_mappings
 from loaders.read import lit, q
 from loaders.standardise import identifiers, names
 from loaders.standardise.dates import parse_date_sql
@@ -186,7 +186,8 @@ def _load_records(con: duckdb.DuckDBPyConnection, path: Path, mappings: dict[str
 def _fact_dates(m: SourceMapping) -> list[DateField]:
     f = m.facts
     ds = [f.address_from, f.address_to, *(c.date for c in f.contacts),
-          *(d for c in f.claims for d in (c.from_date, c.to_date)), *(r.dob for r in f.relationships)]
+          *(d for c in f.claims for d in (c.from_date, c.to_date)), *(r.dob for r in f.relationships),
+          f.death.date if f.death else None]
     out: list[DateField] = []
     for d in ds:
         if d is not None and d not in out:
@@ -263,10 +264,28 @@ def _claim_address(m: SourceMapping, from_col: str | None) -> tuple[str, str] | 
     return (a, p) if a in m.attributes and p in m.attributes else None
 
 
+def _claim_attribute_types(mappings: dict[str, SourceMapping]) -> dict[str, str]:
+    """Declared claim attributes across all mappings -> SQL type; one name must mean one type."""
+    seen: dict[str, tuple[str, str]] = {}
+    for m in mappings.values():
+        for i, c in enumerate(m.facts.claims):
+            for col, typ in c.attributes:
+                prev = seen.setdefault(col, (typ, m.file))
+                if prev[0] != typ:
+                    raise MappingError(m.name, f"facts.claims[{i}].attributes.{col}",
+                                       f"declared {typ} here but {prev[0]} by the {prev[1]} mapping")
+    return {col: CLAIM_ATTR_TYPES[typ] for col, (typ, _f) in seen.items()}
+
+
 def _claims(con: duckdb.DuckDBPyConnection, mappings: dict[str, SourceMapping]) -> None:
-    con.execute("""CREATE TABLE claims (resident_id VARCHAR, uprn VARCHAR, claim_type VARCHAR,
+    """One row per record per claim declaration that applies; declared claim attributes (school
+    attendance and exclusions) become typed ``attr_<column>`` columns, null on other claims."""
+    attr_types = _claim_attribute_types(mappings)
+    extra_cols = "".join(f", {q('attr_' + col)} {typ}" for col, typ in attr_types.items())
+    con.execute(f"""CREATE TABLE claims (resident_id VARCHAR, uprn VARCHAR, claim_type VARCHAR,
                    from_date VARCHAR, to_date VARCHAR, source_system VARCHAR, record_id VARCHAR,
-                   attr_disregard_type VARCHAR, attr_disregarded_resident_id VARCHAR, attr_address_source VARCHAR)""")
+                   attr_disregard_type VARCHAR, attr_disregarded_resident_id VARCHAR,
+                   attr_address_source VARCHAR{extra_cols})""")
     for s, m in mappings.items():
         f = m.facts
         # a named person whose role column also types a claim (council tax disregards): that claim is
@@ -303,11 +322,17 @@ def _claims(con: duckdb.DuckDBPyConnection, mappings: dict[str, SourceMapping]) 
                                 FROM rec WHERE source_system = {lit(s)} AND {_attr(addr[0])} IS NOT NULL""")
                 address_match.match(con, "ca_in", "ca")
                 join = "LEFT JOIN ca ON ca.key = rec.rid"
+            declared = dict(c.attributes)
+            # a number written "92.5%" or " 3 " still parses; anything else is null, not an error
+            attrs = "".join(
+                f", TRY_CAST(regexp_replace({_attr(col)}, '[%,\\s]', '', 'g') AS {typ})" if col in declared
+                and typ != "VARCHAR" else (f", {_attr(col)}" if col in declared else f", CAST(NULL AS {typ})")
+                for col, typ in attr_types.items())
             con.execute(f"""
                 INSERT INTO claims
                 SELECT * FROM (
                     SELECT {who} AS resident_id, {uprn}, unnest({ctype}), {_date(c.from_date)}, {_date(c.to_date)},
-                           source_system, record_id, {dis_type}, {dis_rid}, {asrc}
+                           source_system, record_id, {dis_type}, {dis_rid}, {asrc}{attrs}
                     FROM rec {join} WHERE source_system = {lit(s)} AND {cond})
                 WHERE resident_id IS NOT NULL""")
 

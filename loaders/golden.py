@@ -5,6 +5,9 @@ Rules (documented in docs/linkage.md):
   (``trust:`` in the mapping YAML, default 50), then the value most records agree on, then the most
   recent record date.
 - address fields (postcode, UPRN, address text): the most recent record date wins, then trust.
+- ``deceased`` / ``date_of_death``: any record a mapping's ``facts.death`` declaration says records a
+  death (GP deregistration for death, or a date of death); the latest such date wins. Detectors skip
+  deceased residents, whose stale registrations elsewhere would otherwise count them as occupants.
 Every value carries ``{value, source_system, record_id, date, rule}`` in ``provenance``.
 """
 
@@ -17,6 +20,8 @@ import json
 import duckdb
 
 from loaders.mapping import SourceMapping
+from loaders.read import lit
+from loaders.standardise.dates import parse_date_sql
 
 IDENTITY = ("first_name", "last_name", "dob", "sex", "nhs_number", "ni_number")
 ADDRESS = ("postcode", "uprn", "address_text")
@@ -31,6 +36,31 @@ def trust_table(con: duckdb.DuckDBPyConnection, mappings: list[SourceMapping]) -
     con.execute("CREATE OR REPLACE TABLE trust (source_system VARCHAR, field VARCHAR, rank INTEGER)")
     if rows:
         con.executemany("INSERT INTO trust VALUES (?, ?, ?)", rows)
+    death_evidence(con, mappings)
+
+
+def death_evidence(con: duckdb.DuckDBPyConnection, mappings: list[SourceMapping]) -> None:
+    """Table ``death_ev`` (source_system, record_id, death_date): records that say their person died.
+
+    Built with the trust table because both come from the mappings; ``build`` turns it into the
+    golden ``deceased`` flag. A death reason without a parseable date still counts (date null).
+    """
+    con.execute("""CREATE OR REPLACE TABLE death_ev (source_system VARCHAR, record_id VARCHAR,
+                   death_date DATE)""")
+    def attr(col: str) -> str:  # a declared source column kept in the record's attributes JSON
+        return f"nullif(trim(json_extract_string(attributes, {lit('$.' + json.dumps(col))})), '')"
+
+    for m in mappings:
+        d = m.facts.death
+        if d is None:
+            continue
+        date = parse_date_sql(attr(d.date.column), d.date) if d.date else "CAST(NULL AS DATE)"
+        tests = [f"{date} IS NOT NULL"] if d.date else []
+        if d.when_column:
+            vals = ", ".join(lit(v.upper()) for v in d.when_values)
+            tests.append(f"upper({attr(d.when_column)}) IN ({vals})")
+        con.execute(f"""INSERT INTO death_ev SELECT source_system, CAST(record_id AS VARCHAR), {date}
+                        FROM records WHERE source_system = {lit(m.source_system)} AND ({' OR '.join(tests)})""")
 
 
 def build(con: duckdb.DuckDBPyConnection) -> None:
@@ -61,8 +91,23 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
             FROM records r {agree}
             LEFT JOIN trust t ON t.source_system = r.source_system AND t.field = '{f}'
             WHERE r.{f} IS NOT NULL GROUP BY r.resident_id""")
-    joins = " ".join(f"LEFT JOIN g_{f} USING (resident_id)" for f in fields)
-    prov = ", ".join(f"'{f}', g_{f}.p" for f in fields)
+    has_deaths = bool(con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'death_ev'").fetchall()[0][0])
+    death_src = ("death_ev" if has_deaths else
+                 "(SELECT NULL::VARCHAR AS source_system, NULL::VARCHAR AS record_id, NULL::DATE AS death_date LIMIT 0)")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE g_deceased AS
+        SELECT r.resident_id, max(e.death_date) AS date_of_death,
+               arg_max(struct_pack(value := 'true', source_system := e.source_system, record_id := e.record_id,
+                                   date := CAST(e.death_date AS VARCHAR),
+                                   rule := 'a record of death (mapping facts.death)'),
+                       struct_pack(d := coalesce(e.death_date, DATE '1900-01-01'), r := e.record_id)) AS p
+        FROM {death_src} e JOIN records r
+          ON r.source_system = e.source_system AND CAST(r.record_id AS VARCHAR) = e.record_id
+        GROUP BY r.resident_id""")
+    fields_p = (*fields, "deceased")
+    joins = " ".join(f"LEFT JOIN g_{f} USING (resident_id)" for f in fields_p)
+    prov = ", ".join(f"'{f}', g_{f}.p" for f in fields_p)
     cols = ", ".join(f"g_{f}.p.value AS {f}" for f in fields if f != "dob")
     con.execute(f"""
         CREATE OR REPLACE TABLE residents AS
@@ -70,10 +115,11 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
                           list(DISTINCT source_system ORDER BY source_system) AS source_systems
                    FROM records GROUP BY resident_id)
         SELECT resident_id, {cols}, CAST(g_dob.p.value AS DATE) AS dob, n_records, source_systems,
+               g_deceased.resident_id IS NOT NULL AS deceased, g_deceased.date_of_death,
                to_json(json_object({prov})) AS provenance
         FROM n {joins}
     """)
-    for f in fields:
+    for f in fields_p:
         con.execute(f"DROP TABLE g_{f}")
 
 

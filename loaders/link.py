@@ -153,9 +153,10 @@ def run_link(sources: Path, out: Path, engine: str = "duckdb", progress: Progres
 
         summary = _summary(con, mappings, counts, qcounts, cstats, events, timings, engine)
         summary["training_warnings"] = eng.warnings
-        from loaders.linkage.model import STEP_SECONDS
+        from loaders.linkage.model import PRIOR, STEP_SECONDS
 
         summary["train_steps_seconds"] = dict(STEP_SECONDS)
+        summary["prior"] = dict(PRIOR)
         summary["seconds_total"] = round(time.perf_counter() - t0, 3)
         (out / "link_summary.json").write_text(json.dumps(summary, indent=1))
         say(f"done: {summary['records']} records -> {summary['residents']} residents "

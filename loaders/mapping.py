@@ -37,7 +37,11 @@ CANONICAL_FIELDS = (*NAME_FIELDS, "dob", "sex", *ADDRESS_FIELDS, *IDENTIFIER_FIE
 TOP_KEYS = {"source_system", "description", "file", "format", "delimiter", "quote", "encoding",
             "record_key", "fields", "sex_values", "attributes", "sensitive", "agency", "facts",
             "trust"}
-FACT_KEYS = {"as_of", "address", "relationships", "contacts", "claims"}
+FACT_KEYS = {"as_of", "address", "relationships", "contacts", "claims", "death"}
+# types a claim attribute may be declared with (the value is cast; an unparseable value is null)
+CLAIM_ATTR_TYPES = {"string": "VARCHAR", "int": "BIGINT", "float": "DOUBLE"}
+# claim columns the facts stage always writes: a declared attribute must not shadow them
+RESERVED_CLAIM_ATTRS = {"disregard_type", "disregarded_resident_id", "address_source"}
 REL_TYPES = {"PARENT_OF", "PARTNER_OF", "SIBLING_OF"}
 REL_KINDS = {"household_role", "group_role", "identifier", "named_person"}
 REL_DIRECTIONS = {"other_to_record", "record_to_other", "either"}
@@ -64,6 +68,18 @@ class ClaimDecl:
     when_column: str | None = None
     when_values: tuple[str, ...] = ()
     claim_type_column: str | None = None
+    # source column -> type (CLAIM_ATTR_TYPES): copied onto the claim as ``attr_<column>``
+    attributes: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class DeathDecl:
+    """Evidence that the record's person has died: a date of death column and/or a reason column
+    whose value says so (``deregistration_reason: Death``). Either one is enough."""
+
+    date: DateField | None = None
+    when_column: str | None = None
+    when_values: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,6 +123,7 @@ class FactsDecl:
     relationships: tuple[RelationshipDecl, ...] = ()
     contacts: tuple[ContactDecl, ...] = ()
     claims: tuple[ClaimDecl, ...] = ()
+    death: DeathDecl | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +179,9 @@ class SourceMapping:
         for c in f.claims:
             cols += [x for x in (c.when_column, c.claim_type_column) if x]
             cols += [d.column for d in (c.from_date, c.to_date) if d]
+            cols += [a for a, _t in c.attributes]
+        if f.death:
+            cols += [x for x in (f.death.date.column if f.death.date else None, f.death.when_column) if x]
         return cols
 
     def check_columns(self, header: list[str]) -> None:
@@ -319,28 +339,71 @@ def _facts(path: Path, raw: Any, dates: dict[str, DateField]) -> FactsDecl:
         k = f"facts.claims[{i}]"
         if not isinstance(c, dict):
             raise _fail(path, k, "must be a mapping")
-        unknown = set(c) - {"claim_type", "claim_type_column", "from_date", "to_date", "when"}
+        unknown = set(c) - {"claim_type", "claim_type_column", "from_date", "to_date", "when", "attributes"}
         if unknown:
             raise _fail(path, f"{k}.{sorted(unknown)[0]}", "unknown key")
         if not c.get("claim_type") and not c.get("claim_type_column"):
             raise _fail(path, f"{k}.claim_type", "give claim_type (fixed) or claim_type_column")
-        when = c.get("when")
-        wcol, wvals = None, ()
-        if when is not None:
-            if not isinstance(when, dict) or "column" not in when or set(when) - {"column", "equals", "in"}:
-                raise _fail(path, f"{k}.when", "needs {column: ..., equals: ...} or {column, in: [...]}")
-            wcol = _column(path, f"{k}.when.column", when["column"])
-            vals = when.get("in", [when["equals"]] if "equals" in when else None)
-            if not vals:
-                raise _fail(path, f"{k}.when.equals", "required")
-            wvals = tuple(str(x) for x in vals)
+        wcol, wvals = _when(path, f"{k}.when", c.get("when"))
         claims.append(ClaimDecl(
             str(c.get("claim_type") or ""),
             _date_field(path, f"{k}.from_date", c["from_date"]) if "from_date" in c else None,
             _date_field(path, f"{k}.to_date", c["to_date"]) if "to_date" in c else None,
             wcol, wvals,
-            _column(path, f"{k}.claim_type_column", c["claim_type_column"]) if c.get("claim_type_column") else None))
-    return FactsDecl(as_of, a_from, a_to, tuple(rels), tuple(contacts), tuple(claims))
+            _column(path, f"{k}.claim_type_column", c["claim_type_column"]) if c.get("claim_type_column") else None,
+            _claim_attributes(path, f"{k}.attributes", c.get("attributes"))))
+    return FactsDecl(as_of, a_from, a_to, tuple(rels), tuple(contacts), tuple(claims),
+                     _death(path, raw.get("death")))
+
+
+def _when(path: Path, key: str, when: Any) -> tuple[str | None, tuple[str, ...]]:
+    """``{column, equals: v}`` or ``{column, in: [...]}``: the rows a declaration applies to."""
+    if when is None:
+        return None, ()
+    if not isinstance(when, dict) or "column" not in when or set(when) - {"column", "equals", "in"}:
+        raise _fail(path, key, "needs {column: ..., equals: ...} or {column, in: [...]}")
+    wcol = _column(path, f"{key}.column", when["column"])
+    vals = when.get("in", [when["equals"]] if "equals" in when else None)
+    if not vals or not isinstance(vals, list):
+        raise _fail(path, f"{key}.equals", "required (or in: a non-empty list)")
+    return wcol, tuple(str(x) for x in vals)
+
+
+def _claim_attributes(path: Path, key: str, raw: Any) -> tuple[tuple[str, str], ...]:
+    """``{column: type}``: source values a detector reads off the claim (school attendance, exclusions).
+
+    The column name becomes the graph property ``attr_<column>``, so it must be a plain snake-case name.
+    """
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict) or not raw:
+        raise _fail(path, key, f"must map column names to a type ({', '.join(sorted(CLAIM_ATTR_TYPES))})")
+    out: list[tuple[str, str]] = []
+    for col, typ in raw.items():
+        if not isinstance(col, str) or not _NAME_RE.match(col):
+            raise _fail(path, f"{key}.{col}", "must be a snake_case column name (it becomes attr_<column>)")
+        if col in RESERVED_CLAIM_ATTRS:
+            raise _fail(path, f"{key}.{col}", "reserved: the facts stage writes attr_" + col)
+        if typ not in CLAIM_ATTR_TYPES:
+            raise _fail(path, f"{key}.{col}", f"type must be one of {', '.join(sorted(CLAIM_ATTR_TYPES))}")
+        out.append((col, str(typ)))
+    return tuple(out)
+
+
+def _death(path: Path, raw: Any) -> DeathDecl | None:
+    """``death: {date: {column, format}, when: {column, in: [...]}}``: the person has died."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise _fail(path, "facts.death", "must be a mapping with date and/or when")
+    unknown = set(raw) - {"date", "when"}
+    if unknown:
+        raise _fail(path, f"facts.death.{sorted(unknown)[0]}", "unknown key (allowed: date, when)")
+    if "date" not in raw and "when" not in raw:
+        raise _fail(path, "facts.death", "give date (a date field) and/or when (a reason column and values)")
+    d = _date_field(path, "facts.death.date", raw["date"]) if "date" in raw else None
+    wcol, wvals = _when(path, "facts.death.when", raw.get("when"))
+    return DeathDecl(d, wcol, wvals)
 
 
 def parse_mapping(raw: Any, path: Path) -> SourceMapping:

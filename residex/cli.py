@@ -113,8 +113,10 @@ def load(index_dir: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print rows as JSON instead of a table.")
 @click.option("--role", default="analyst", show_default=True,
               help="Role to run as (graph/access.yaml); analysts see pseudonyms, not names.")
-@click.option("--purpose", default=None, help="Purpose of the session (narrows the sources further).")
-@click.option("--legal-basis", default="", help="Legal basis for the purpose.")
+@click.option("--purpose", default=None,
+              help="Purpose of the session (narrows the sources further; needs --legal-basis).")
+@click.option("--legal-basis", default="",
+              help="Legal basis for the purpose, one of that purpose's legal_bases in graph/access.yaml.")
 @click.option("--case-ref", default="", help="Case reference, where the purpose needs one.")
 @friendly
 def query(name: str | None, params: tuple[str, ...], list_queries: bool, as_json: bool, role: str,
@@ -141,7 +143,12 @@ def query(name: str | None, params: tuple[str, ...], list_queries: bool, as_json
             raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--param")
         raw[key.strip()] = value
     saved = library.get(name)
-    access = load_policy().context(user=f"cli:{getpass.getuser()}", role=role, purpose=purpose,
+    policy = load_policy()
+    if purpose is not None and purpose in policy.purposes and not legal_basis.strip():
+        allowed = "; ".join(repr(b) for b in policy.purposes[purpose].legal_bases)
+        raise click.BadParameter(f"--purpose {purpose} needs a legal basis, one of: {allowed}",
+                                 param_hint="--legal-basis")
+    access = policy.context(user=f"cli:{getpass.getuser()}", role=role, purpose=purpose,
                                    legal_basis=legal_basis, case_ref=case_ref)
     with open_store() as store:
         result = run_saved(store, saved, raw, access)
@@ -152,6 +159,46 @@ def query(name: str | None, params: tuple[str, ...], list_queries: bool, as_json
     else:
         click.echo(render_table(result.columns, result.rows))
         say(f"{len(result.rows)} rows in {result.elapsed_ms:.0f} ms ({saved.title})")
+
+
+@main.command("subject-access")
+@click.argument("resident_id")
+@click.option("--case-ref", required=True, help="The subject access request's reference (the case reference).")
+@click.option("--legal-basis", required=True, help="Legal basis allowed for the subject_access purpose.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="File to write: .json for the report, .zip for one CSV per section plus the JSON.")
+@click.option("--user", default=None, help="Who is answering the request (default: the login name).")
+@friendly
+def subject_access(resident_id: str, case_ref: str, legal_basis: str, out: Path, user: str | None) -> None:
+    """Write a subject access report on one resident (as the IG officer, purpose subject_access); audited."""
+    import getpass
+
+    from graph.access import load_policy
+    from graph.store import open_store
+    from graph.subject_access import PURPOSE, SubjectNotFound, subject_access_report, to_csv_zip, to_json
+    from webapp.audit import record_cli_event, search_cli_trail
+
+    if out.suffix.lower() not in (".json", ".zip"):
+        raise click.BadParameter("the file must end in .json or .zip", param_hint="--out")
+    access = load_policy().context(user=f"cli:{user or getpass.getuser()}", role="ig_officer", purpose=PURPOSE,
+                                   legal_basis=legal_basis, case_ref=case_ref)
+    path = f"residex subject-access {resident_id}"
+    try:
+        with open_store() as store:
+            report = subject_access_report(store, resident_id, access, search_cli_trail(resident_id))
+    except SubjectNotFound:
+        record_cli_event(access, "sar_export", path=path, outcome="not_found", resident=resident_id)
+        raise click.ClickException(f"no resident {resident_id!r} in the index (check the resident ID)") from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fmt = out.suffix.lower()[1:]
+    out.write_bytes(to_json(report).encode("utf-8") if fmt == "json" else to_csv_zip(report))
+    s = report["summary"]
+    record_cli_event(access, "sar_export", path=path, resident_ids=[resident_id], resident=resident_id,
+                     format=fmt, file=str(out), shown=s)
+    click.echo(f"wrote {out}: {s['source_records']} source records, {s['addresses']} addresses, "
+               f"{s['claims']} claims, {s['contacts']} contacts, {s['family_links']} family links, "
+               f"{s['household_members']} household members, {s['audit_entries']} audit entries, "
+               f"{sum(report['withheld'].values())} withheld")
 
 
 @main.command()

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from graph.falkor import FalkorStore
-from graph.load import load_index
+from graph.load import BulkGraph, Loader, load_index
 from graph.model import load_model
 from graph.store import GraphStore
 
@@ -202,3 +202,179 @@ def test_bulk_built_graph_survives_a_restart(tmp_path: Path, merged: FalkorStore
         assert "bulk build" not in report.seconds and report.retired == {}
     finally:
         again.close()
+
+
+# -- the columnar preparation against the per-row one ---------------------------------------------------
+def _plan_dicts(g: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Either plan as {label: {key: props}} and {type: sorted [(start, end, props)]} (null = absent)."""
+    def clean(p: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in p.items() if v is not None and k != "load_id"}
+
+    if isinstance(g, BulkGraph):
+        nodes = {lb: {k: clean(p) for k, p in d.items()} for lb, d in g.nodes.items() if d}
+        rels = {t: sorted((k[0], k[1], sorted(clean(p).items())) for k, p in d.items()) for t, d in g.rels.items() if d}
+        return nodes, rels
+    nodes = {lb: {r[g.key[lb]]: clean(r) for r in t.to_pylist()} for lb, t in g.nodes.items() if t.num_rows}
+    rels = {}
+    for rtype, t in g.rels.items():
+        if t.num_rows:
+            rels[rtype] = sorted((r.pop("_s"), r.pop("_e"), sorted(clean(r).items()))
+                                 for r in t.drop_columns(["_si", "_ei"]).to_pylist())
+    return nodes, rels
+
+
+def _plans(store: FalkorStore, index: Path, key_dir: Path) -> tuple[Any, Any, Loader, Loader]:
+    a, b = Loader(store, index, key_dir=key_dir), Loader(store, index, key_dir=key_dir)
+    rows, rows_counts = a._plan_rows(*a._open())
+    cols, col_counts = b._plan_columnar(*b._open())
+    assert rows_counts == col_counts
+    assert a.report.skipped == b.report.skipped
+    return rows, cols, a, b
+
+
+def test_columnar_plan_equals_row_plan(store: FalkorStore, index_dir: Path, key_dir: Path) -> None:
+    rows, cols, _, _ = _plans(store, index_dir, key_dir)
+    assert _plan_dicts(cols) == _plan_dicts(rows)
+    assert cols.size == rows.size
+
+
+@pytest.fixture(scope="module")
+def awkward_index(tmp_path_factory: pytest.TempPathFactory, index_dir: Path) -> Path:
+    """A copy of the linked borough with what the columnar path must treat exactly as the row path does:
+    repeated keys (merged), blank and odd dates, blank uprns, text flags, control characters, nulls."""
+    return _awkward(index_dir, tmp_path_factory.mktemp("awkward") / "index", repeats=True)
+
+
+@pytest.fixture(scope="module")
+def awkward_unique_index(tmp_path_factory: pytest.TempPathFactory, index_dir: Path) -> Path:
+    """The same without repeated keys: MERGE keeps the first of two rows with one key in one UNWIND
+    batch (FalkorDB) but the last across batches, so only unique keys have one MERGE answer. The linker
+    writes none (no repeated key in any table of the 300k bench borough)."""
+    return _awkward(index_dir, tmp_path_factory.mktemp("awkward-unique") / "index", repeats=False)
+
+
+def _awkward(index_dir: Path, out: Path, repeats: bool) -> Path:
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    shutil.copytree(index_dir, out)
+
+    def edit(name: str, fn: Any) -> None:
+        t = pq.read_table(out / name)
+        pq.write_table(fn(t), out / name)
+
+    def dup_changed(t: pa.Table, col: str, values: list[Any]) -> pa.Table:
+        if not repeats:
+            return t
+        head = t.slice(0, len(values))
+        i = head.column_names.index(col)
+        field = head.schema.field(col)
+        return pa.concat_tables([t, head.set_column(i, field, pa.array(values, field.type))])
+
+    def claims(t: pa.Table) -> pa.Table:
+        t = dup_changed(t, "attr_address_source", ["later"] * 5)  # a repeated claim: later values win
+        i = t.column_names.index("to_date")
+        dates, uprns = t.column("to_date").to_pylist(), t.column("uprn").to_pylist()
+        odd = ["", "2024-02-30", "20240105", "2024-01-05T09:30:00", "garbage", None, "2024-1-5"]
+        for j, d in zip([j for j, u in enumerate(uprns) if u][:len(odd)], odd, strict=True):
+            dates[j] = d  # on claims that are loaded (they have a dwelling)
+        t = t.set_column(i, "to_date", pa.array(dates, pa.string()))
+        i = t.column_names.index("uprn")
+        return t.set_column(i, "uprn", pa.array(uprns[:-1] + [""], pa.string()))
+
+    def lives(t: pa.Table) -> pa.Table:
+        t = dup_changed(t, "to_date", [None, "2020-01-01", None])  # repeats: the last row wins outright
+        i = t.column_names.index("from_date")
+        d = t.column("from_date").to_pylist()
+        d[:5] = ["", " 2020-01-01", "2020-13-01", "2021-02-29", "20200102"]
+        return t.set_column(i, "from_date", pa.array(d, pa.string()))
+
+    def addresses(t: pa.Table) -> pa.Table:
+        t = dup_changed(t, "address_text", ["RENAMED\x01 1", "RENAMED 2"])
+        i = t.column_names.index("council_owned")
+        return t.set_column(i, "council_owned", pa.array(
+            [["Y", "no", None, "TRUE", "1"][j % 5] for j in range(t.num_rows)], pa.string()))
+
+    def contacts(t: pa.Table) -> pa.Table:
+        t = dup_changed(t, "role", [None, "witness"])  # a null does not erase the earlier value
+        i = t.column_names.index("resident_id")
+        return t.set_column(i, "resident_id", pa.array(["R-NOBODY"] + t.column("resident_id").to_pylist()[1:]))
+
+    def family(t: pa.Table) -> pa.Table:
+        t = dup_changed(t, "evidence", ["restated"])
+        i = t.column_names.index("to_resident_id")
+        to = t.column("to_resident_id").to_pylist()
+        to[1] = t.column("from_resident_id")[1].as_py()  # a self-loop is skipped
+        return t.set_column(i, "to_resident_id", pa.array(to, pa.string()))
+
+    def residents(t: pa.Table) -> pa.Table:
+        for col, vals in (("first_name", ["", None, "Zoë-Anne"]), ("last_name", ["Smith-Jones", "", None]),
+                          ("uprn", ["", None, t.column("uprn")[3].as_py()])):
+            i = t.column_names.index(col)
+            v = t.column(col).to_pylist()
+            v[:3] = vals
+            t = t.set_column(i, col, pa.array(v, pa.string()))
+        return t
+
+    for name, fn in (("claims.parquet", claims), ("lives_at.parquet", lives), ("addresses.parquet", addresses),
+                     ("contacts.parquet", contacts), ("relationships.parquet", family),
+                     ("residents.parquet", residents)):
+        edit(name, fn)
+    return out
+
+
+def test_columnar_plan_equals_row_plan_on_awkward_data(store: FalkorStore, awkward_index: Path,
+                                                       key_dir: Path) -> None:
+    rows, cols, a, _ = _plans(store, awkward_index, key_dir)
+    assert a.report.skipped["claims"] >= 1 and a.report.skipped["relationships"] >= 1  # the edits bite
+    assert _plan_dicts(cols) == _plan_dicts(rows)
+
+
+def test_columnar_bulk_equals_merge_on_awkward_data(store: FalkorStore, tmp_path: Path,
+                                                    awkward_unique_index: Path, key_dir: Path) -> None:
+    ref = FalkorStore(tmp_path / "merge")
+    try:
+        load_index(ref, awkward_unique_index, key_dir=key_dir, bulk=False)
+        report = load_index(store, awkward_unique_index, key_dir=key_dir, bulk=True)
+        assert "bulk build" in report.seconds
+        assert _props(store) == _props(ref)
+    finally:
+        ref.close()
+
+
+def test_arrow_encoder_gives_the_python_encoders_bytes() -> None:
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from graph import falkor_bulk as fb
+
+    columns = [["a", None, "b\x01c", "é", ""], [1, None, -5, 2**62], [1.5, float("nan"), None, float("inf"), 2.0],
+               [True, None, False], [dt.date(2020, 1, 2), None], [["x", "y"], [], None, ["z", None]], [3, 4], [0.5]]
+    for values in columns:
+        assert fb.encode_arrow(pa.array(values)).to_pylist() == fb.encode_column(values), values
+    t = pa.table({"a": ["x", None], "b": [1, None], "c": [[], ["q"]]})
+    assert fb.table_blob("L", t) == fb.node_blob("L", ["a", "b", "c"], t.to_pylist())
+    assert fb.table_blob("T", t, ([0, 7], [1, 0])) == fb.edge_blob("T", ["a", "b", "c"], [0, 7], [1, 0], t.to_pylist())
+
+
+def test_column_helpers_agree_with_the_scalar_ones(key_dir: Path) -> None:
+    from graph.pseudonym import load_key, pseudonym, pseudonyms
+    from graph.search_keys import alt_surname_key, alt_surname_keys, fold, phonetic, phonetic_many
+
+    names = ["Smith", "Smyth", None, "", "Smith-Jones", "O'Brien Kelly", "Zoë", "Smith", "H", "van der Berg"]
+    assert phonetic_many(names) == [phonetic(n) for n in names]
+    expected = [phonetic(fold(n).split()[-1]) if len(fold(n).split()) > 1 else None for n in names]
+    assert alt_surname_keys(names) == [alt_surname_key(n) for n in names] == expected
+    key = load_key(key_dir)
+    ids = ["R-1", "R-2", "R-1", "é"]
+    assert pseudonyms(key, ids) == [pseudonym(key, i) for i in ids]
+
+
+def test_bulk_rows_path_still_equals_merge(store: FalkorStore, merged: FalkorStore, index_dir: Path,
+                                           key_dir: Path) -> None:
+    report = load_index(store, index_dir, key_dir=key_dir, bulk="rows")
+    assert "bulk build" in report.seconds
+    assert _props(store) == _props(merged)

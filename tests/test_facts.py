@@ -222,3 +222,139 @@ def test_unparseable_fact_date_is_reported(borough: Path, index: tuple[Path, dic
     summary = run_facts(borough, tmp_path)
     bad = summary["unparseable_fact_dates"]["council_tax.csv:liable_from"]
     assert bad["rows"] == 1 and bad["first_record_id"].startswith("CT")
+
+
+def test_school_claim_carries_attendance_and_exclusions(borough: Path, index: tuple[Path, dict]) -> None:
+    """The Supporting Families education criterion reads these off the school_place claim."""
+    out, _ = index
+    con = duckdb.connect()
+    schema = pq.read_schema(out / "claims.parquet")
+    assert str(schema.field("attr_attendance_pct").type) == "double"
+    assert str(schema.field("attr_exclusions").type) == "int64"
+    rows = con.execute(f"""
+        SELECT c.attr_attendance_pct, CAST(s.attendance_pct AS DOUBLE), c.attr_exclusions, CAST(s.exclusions AS BIGINT)
+        FROM '{out}/claims.parquet' c
+        JOIN (SELECT * FROM read_csv('{borough}/school_census.csv', all_varchar = true)
+              QUALIFY count(*) OVER (PARTITION BY pupil_record_id) = 1) s  -- a repeated key is quarantined
+          ON s.pupil_record_id = c.record_id
+        WHERE c.claim_type = 'school_place'""").fetchall()
+    assert rows and all(a == b and e == f for a, b, e, f in rows)
+    assert any(a < 90 for a, *_ in rows) and any(e > 0 for *_, e, _f in rows)
+    other = con.execute(f"""SELECT count(*) FROM '{out}/claims.parquet' WHERE claim_type <> 'school_place'
+                            AND (attr_attendance_pct IS NOT NULL OR attr_exclusions IS NOT NULL)""").fetchall()[0][0]
+    assert other == 0
+
+
+def test_childrens_social_care_case_is_an_episode_claim(borough: Path, index: tuple[Path, dict]) -> None:
+    out, _ = index
+    con = duckdb.connect()
+    rows = con.execute(f"""
+        SELECT c.from_date, strftime(strptime(s.referral_date, '%d/%m/%Y'), '%Y-%m-%d'), c.to_date,
+               CASE WHEN s.case_closed_date IS NOT NULL
+                    THEN strftime(strptime(s.case_closed_date, '%d/%m/%Y'), '%Y-%m-%d') END, s.case_status
+        FROM '{out}/claims.parquet' c
+        JOIN (SELECT * FROM read_csv('{borough}/childrens_social_care.csv', all_varchar = true)
+              QUALIFY count(*) OVER (PARTITION BY csc_member_id) = 1) s ON s.csc_member_id = c.record_id
+        WHERE c.claim_type = 'csc_case'""").fetchall()
+    assert rows
+    assert all(f == rf and t == ct for f, rf, t, ct, _s in rows)
+    assert {st for *_, st in rows} == {"Open", "Closed"}
+    assert all((t is None) == (st == "Open") for _f, _rf, t, _ct, st in rows)
+
+
+def test_deceased_from_gp_deaths_vs_truth(borough: Path, index: tuple[Path, dict]) -> None:
+    """Golden ``deceased``: residents whose GP record says they died; checked against truth people."""
+    out, _ = index
+    con = duckdb.connect()
+    con.execute(f"""
+        CREATE TABLE maj AS SELECT r.resident_id, mode(t.person_id) AS person_id
+        FROM '{out}/records.parquet' r
+        JOIN read_csv('{borough}/truth/record_truth.csv', all_varchar = true) t
+          ON t.source_system = r.source_system AND t.record_key = r.record_id GROUP BY 1""")
+    (tp, fp, fn), = con.execute(f"""
+        SELECT count(*) FILTER (WHERE g.deceased AND dead), count(*) FILTER (WHERE g.deceased AND NOT dead),
+               count(*) FILTER (WHERE NOT g.deceased AND dead AND has_gp)
+        FROM '{out}/residents.parquet' g JOIN maj USING (resident_id)
+        JOIN (SELECT person_id, coalesce(death_date, '') <> '' AS dead
+              FROM read_csv('{borough}/truth/people.csv', all_varchar = true)) p USING (person_id)
+        JOIN (SELECT resident_id, bool_or(source_system = 'gp_registration') AS has_gp
+              FROM '{out}/records.parquet' GROUP BY 1) h USING (resident_id)""").fetchall()
+    assert tp > 0
+    assert tp / (tp + fp) >= 0.95, (tp, fp)
+    assert tp / (tp + fn) >= 0.9, (tp, fn)
+    prov = con.execute(f"""SELECT provenance, date_of_death FROM '{out}/residents.parquet'
+                           WHERE deceased LIMIT 1""").fetchall()[0]
+    p = json.loads(prov[0])["deceased"]
+    assert p["source_system"] == "gp_registration" and p["date"] == str(prov[1])
+
+
+FACTS_BASE = {
+    "source_system": "library_members", "file": "library_members.csv", "record_key": "member_id",
+    "fields": {"first_name": "forename", "last_name": "surname"},
+    "attributes": ["score", "visits", "left_reason", "died_on"],
+}
+
+
+@pytest.mark.parametrize("facts, key", [
+    ({"claims": [{"claim_type": "x", "attributes": {"score": "decimal"}}]}, "facts.claims[0].attributes.score"),
+    ({"claims": [{"claim_type": "x", "attributes": {"Score": "float"}}]}, "facts.claims[0].attributes.Score"),
+    ({"claims": [{"claim_type": "x", "attributes": {"address_source": "string"}}]},
+     "facts.claims[0].attributes.address_source"),
+    ({"claims": [{"claim_type": "x", "attributes": ["score"]}]}, "facts.claims[0].attributes"),
+    ({"death": {"on": {"column": "died_on", "format": "%d/%m/%Y"}}}, "facts.death.on"),
+    ({"death": {}}, "facts.death"),
+    ({"death": {"when": {"column": "left_reason"}}}, "facts.death.when.equals"),
+    ({"death": {"date": {"column": "died_on"}}}, "facts.death.date.format"),
+])
+def test_claim_attribute_and_death_declarations_are_checked(tmp_path: Path, facts: dict, key: str) -> None:
+    import yaml
+
+    from loaders.errors import MappingError
+    from loaders.mapping import load_mapping
+
+    p = tmp_path / "library.yaml"
+    p.write_text(yaml.safe_dump({**FACTS_BASE, "facts": facts}))
+    with pytest.raises(MappingError) as e:
+        load_mapping(p)
+    assert (e.value.file, e.value.key) == ("library.yaml", key)
+
+
+def test_good_claim_attribute_and_death_declarations_parse(tmp_path: Path) -> None:
+    import yaml
+
+    from loaders.mapping import load_mapping
+
+    p = tmp_path / "library.yaml"
+    p.write_text(yaml.safe_dump({**FACTS_BASE, "facts": {
+        "claims": [{"claim_type": "x", "attributes": {"score": "float", "visits": "int"}}],
+        "death": {"date": {"column": "died_on", "format": "%d/%m/%Y"},
+                  "when": {"column": "left_reason", "in": ["Died"]}}}}))
+    m = load_mapping(p)
+    assert m.facts.claims[0].attributes == (("score", "float"), ("visits", "int"))
+    assert m.facts.death is not None and m.facts.death.when_values == ("Died",)
+    assert {"score", "visits", "died_on", "left_reason"} <= set(m.fact_columns())
+
+
+def test_one_claim_attribute_one_type_across_mappings(borough: Path, index: tuple[Path, dict], tmp_path: Path) -> None:
+    """Two mappings giving one attr_ property different types would make the graph property ambiguous."""
+    from loaders.errors import MappingError
+    from loaders.mapping import MAPPINGS_DIR
+
+    out, _ = index
+    src = tmp_path / "src"
+    src.mkdir()
+    for f in borough.iterdir():
+        (src / f.name).symlink_to(f)
+    (src / "mappings").mkdir()
+    doc = (MAPPINGS_DIR / "early_years.yaml").read_text().replace(
+        "      from_date: {column: start_date, format: \"%d %b %Y\"}",
+        "      from_date: {column: start_date, format: \"%d %b %Y\"}\n      attributes: {attendance_pct: int}")
+    assert "attendance_pct: int" in doc
+    (src / "mappings" / "early_years.yaml").write_text(doc)
+    idx = tmp_path / "idx"
+    idx.mkdir()
+    (idx / "records.parquet").symlink_to(out / "records.parquet")
+    with pytest.raises(MappingError) as e:
+        run_facts(src, idx)
+    assert e.value.key == "facts.claims[0].attributes.attendance_pct"
+    assert e.value.file in ("early_years.yaml", "school_census.yaml") and "school_census" in str(e.value) + e.value.file

@@ -209,8 +209,10 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
 
 
 def _ctx(role: str, purpose: str | None = None, case_ref: str = ""):
-    return load_policy().context(user="u1", role=role, purpose=purpose, case_ref=case_ref,
-                                 today=dt.date(2025, 12, 31))
+    policy = load_policy()
+    basis = policy.purposes[purpose].legal_bases[0] if purpose else ""
+    return policy.context(user="u1", role=role, purpose=purpose, legal_basis=basis, case_ref=case_ref,
+                          today=dt.date(2025, 12, 31))
 
 
 def test_run_saved_filters_and_pseudonymises_in_the_query(tmp_path: Path, store) -> None:

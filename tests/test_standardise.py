@@ -93,6 +93,7 @@ def test_ni_numbers(con, raw, out) -> None:
     ("Mr John O'Brien Jnr", "OBRIEN", "JOHN", "JR"),
     ("José de la Cruz", "CRUZ", "JOSE DE LA", None),
     ("Dr. Amy Lee Sr.", "LEE", "AMY", "SR"),
+    ("willie", None, "WILLIE", None),
 ])
 def test_full_name_split(con, raw, last, rest, suffix) -> None:
     got = con.execute("SELECT rx_name_clean(rx_split_last(rx_name_core(?))), "

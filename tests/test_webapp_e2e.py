@@ -37,6 +37,12 @@ def _client(app: Flask, role: str) -> Any:
     c = app.test_client()
     token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)[1]
     assert c.post("/login", data={"username": role, "password": PASSWORD, "csrf_token": token}).status_code == 302
+    from test_webapp import PURPOSES, basis_for
+
+    purpose, case_ref = PURPOSES[role]  # issue 7: a purpose before any personal data
+    token = c.get("/api/me").get_json()["csrf_token"]
+    assert c.post("/purpose", data={"purpose": purpose, "legal_basis": basis_for(purpose), "case_ref": case_ref,
+                                    "csrf_token": token}).status_code == 302
     return c
 
 

@@ -61,9 +61,26 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     graphstore.init_app(app)
     security.init_app(app)
 
-    from webapp.blueprints import admin, api, auditlog, auth, insights, main, network, people, queries
+    from webapp.blueprints import (
+        admin,
+        api,
+        auditlog,
+        auth,
+        insights,
+        main,
+        network,
+        people,
+        pseudonym,
+        queries,
+        review,
+    )
 
-    for bp in (auth.bp, main.bp, people.bp, network.bp, queries.bp, insights.bp, auditlog.bp, admin.bp, api.bp):
+    for bp in (auth.bp, main.bp, people.bp, network.bp, queries.bp, insights.bp, auditlog.bp, admin.bp, api.bp,
+               pseudonym.bp, review.bp):
+        app.register_blueprint(bp)
+    from webapp.blueprints import purpose, quality, subject_access
+
+    for bp in (purpose.bp, subject_access.bp, quality.bp):  # issue 7: purpose, SAR, data quality
         app.register_blueprint(bp)
     _errors(app)
 
@@ -76,7 +93,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         from webapp import policy
 
         role = g.user.role if g.get("user") else None
-        return {"user": g.get("user"), "can": (lambda view: bool(role) and policy.can(role, view))}
+        return {"user": g.get("user"), "can": (lambda view: bool(role) and policy.can(role, view)),
+                "current_purpose": security.current_purpose() if role else None}
 
     return app
 
@@ -102,6 +120,12 @@ def _errors(app: Flask) -> None:
     def forbidden_query(e: Forbidden) -> Any:
         audit.record("refused", outcome="refused", reason=str(e), method=request.method)
         return _error(403, "forbidden", str(e))
+
+    @app.errorhandler(security.PurposeRequired)
+    def purpose_required(e: security.PurposeRequired) -> Any:
+        if _wants_json():
+            return _error(403, "purpose_required", str(e))
+        return security.purpose_redirect()
 
     @app.errorhandler(security.CsrfError)
     def csrf(e: security.CsrfError) -> Any:

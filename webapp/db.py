@@ -33,7 +33,10 @@ CREATE TABLE IF NOT EXISTS audit (
     path TEXT NOT NULL DEFAULT '',
     resident_ids TEXT NOT NULL DEFAULT '',
     detail TEXT NOT NULL DEFAULT '{}',
-    ip TEXT NOT NULL DEFAULT ''
+    ip TEXT NOT NULL DEFAULT '',
+    purpose TEXT NOT NULL DEFAULT '',
+    legal_basis TEXT NOT NULL DEFAULT '',
+    case_ref TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS audit_user ON audit(username, ts);
 CREATE INDEX IF NOT EXISTS audit_ts ON audit(ts);
@@ -43,6 +46,29 @@ CREATE TABLE IF NOT EXISTS audit_person (
 );
 CREATE INDEX IF NOT EXISTS audit_person_rid ON audit_person(resident_id);
 """
+# Columns added after the first release: (table, column, declaration). A log written by an older
+# version gains them with ALTER TABLE, so no existing entry is lost (old rows get '').
+MIGRATIONS = (
+    ("audit", "purpose", "TEXT NOT NULL DEFAULT ''"),
+    ("audit", "legal_basis", "TEXT NOT NULL DEFAULT ''"),
+    ("audit", "case_ref", "TEXT NOT NULL DEFAULT ''"),
+)
+POST_MIGRATION = """
+CREATE INDEX IF NOT EXISTS audit_purpose ON audit(purpose, ts);
+CREATE INDEX IF NOT EXISTS audit_case ON audit(case_ref);
+"""
+
+
+def migrate(con: sqlite3.Connection) -> list[str]:
+    """Add any missing columns in place; returns what was added (for tests and logs)."""
+    added = []
+    for table, column, decl in MIGRATIONS:
+        have = {r[1] for r in con.execute(f"PRAGMA table_info({table})")}
+        if column not in have:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+            added.append(f"{table}.{column}")
+    con.executescript(POST_MIGRATION)
+    return added
 
 
 class Database:
@@ -54,6 +80,7 @@ class Database:
         self._local = threading.local()
         with self.connect() as con:
             con.executescript(SCHEMA)
+            migrate(con)
 
     def connect(self) -> sqlite3.Connection:
         con = getattr(self._local, "con", None)

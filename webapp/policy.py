@@ -16,6 +16,11 @@ VIEWS = ("search", "resident", "network", "queries", "insights", "audit", "accou
          "subject_access", "pseudonym", "reidentify", "review")
 
 
+# rows: the full table; pseudonymised: safe columns with pseudonyms (webapp/pseudonyms.py) and a suppressed
+# per-ward count; aggregates: the suppressed per-ward count only.
+QUERY_RESULTS = ("rows", "pseudonymised", "aggregates")
+
+
 class ViewPolicyError(ValueError):
     """webapp/views.yaml is malformed; the message names the file and key."""
 
@@ -49,8 +54,8 @@ def load_views(path: Path = VIEWS_FILE) -> dict[str, RoleViews]:
             raise ViewPolicyError(f"{path}: roles.{role}.node_kinds: not in the graph model: "
                                   f"{sorted(set(kinds) - labels)}")
         results = spec.get("query_results", "rows")
-        if results not in ("rows", "aggregates"):
-            raise ViewPolicyError(f"{path}: roles.{role}.query_results must be 'rows' or 'aggregates'")
+        if results not in QUERY_RESULTS:
+            raise ViewPolicyError(f"{path}: roles.{role}.query_results must be one of {QUERY_RESULTS}")
         out[role] = RoleViews(role, frozenset(views), kinds, results)
     return out
 
@@ -69,5 +74,11 @@ def node_kinds(role: str) -> tuple[str, ...]:
 
 
 def rows_allowed(role: str) -> bool:
-    """False for roles that see saved-query results as aggregates only (no row, no export)."""
+    """False for roles that do not see saved-query rows as the query returns them (aggregates only, or
+    pseudonymised rows built by webapp/pseudonyms.py): the JSON API gives those roles aggregates."""
     return load_views()[role].query_results == "rows"
+
+
+def query_results(role: str) -> str:
+    """How the role sees saved-query results: rows, pseudonymised or aggregates."""
+    return load_views()[role].query_results

@@ -433,6 +433,116 @@ def address_history(uprn: str) -> list[dict[str, Any]]:
 
 
 # -- aggregates ----------------------------------------------------------------------------------------
+# Every count the web app shows or exports goes through graph/disclosure.py (primary and secondary
+# suppression) with the threshold configured in graph/access.yaml, never a value from a request.
+SUPPRESSION_NOTE = ("Counts from 1 to {low} are suppressed (shown as \u201c<{t}\u201d). Some larger counts are "
+                    "suppressed too (secondary suppression, shown as \u201csuppressed\u201d) so that a hidden count "
+                    "cannot be worked out by subtracting the published counts from a total.")
+
+
+def disclosure_settings() -> tuple[int, bool]:
+    from graph.access import load_policy
+
+    pol = load_policy()
+    return pol.disclosure_threshold, pol.suppress_zero
+
+
+def suppression_note() -> str:
+    t, _ = disclosure_settings()
+    return SUPPRESSION_NOTE.format(low=t - 1, t=t)
+
+
+@dataclass
+class Cell:
+    """One published or hidden count: ``value`` is None when hidden; ``why`` is primary or secondary."""
+
+    value: int | None
+    why: str = ""
+
+    @property
+    def text(self) -> str:
+        if self.value is not None:
+            return str(self.value)
+        t, _ = disclosure_settings()
+        return f"<{t}" if self.why == "primary" else "suppressed"
+
+
+@dataclass
+class AggTable:
+    """A suppressed table ready to render or export: rows x columns of cells, row and column totals."""
+
+    title: str
+    row_name: str
+    rows: list[str]
+    columns: list[str]
+    cells: dict[tuple[str, str], Cell]
+    row_totals: dict[str, Cell]
+    column_totals: dict[str, Cell]
+    total: Cell
+
+    def csv_rows(self) -> list[list[str]]:
+        one_way = self.columns == ["count"]
+        head = [self.row_name] + (["count"] if one_way else [*self.columns, "total"])
+        out = [head]
+        for r in self.rows:
+            line = [r] + [self.cells[(r, c)].text for c in self.columns]
+            out.append(line if one_way else [*line, self.row_totals[r].text])
+        out.append(["total"] + ([self.total.text] if one_way else
+                                [*(self.column_totals[c].text for c in self.columns), self.total.text]))
+        return out
+
+
+def suppressed_table(title: str, row_name: str, counts: dict[tuple[str, str], int | None],
+                     rows: list[str] | None = None, columns: list[str] | None = None) -> AggTable:
+    """Primary and secondary suppression of a table of counts. A count already hidden by the store
+    (None) stays hidden and so do the totals of its row, its column and the grand total, which cannot
+    be computed without it."""
+    from graph.disclosure import suppress_table
+
+    threshold, zero = disclosure_settings()
+    rows = rows if rows is not None else sorted({r for r, _ in counts}, key=str)
+    columns = columns if columns is not None else sorted({c for _, c in counts}, key=str)
+    upstream = {k for k, v in counts.items() if v is None}
+    t = suppress_table({k: (0 if v is None else int(v)) for k, v in counts.items()}, rows=rows, columns=columns,
+                       threshold=threshold, suppress_zero=zero)
+    hidden = set(t.primary | t.secondary | upstream)
+    # An upstream-hidden cell's line totals are unknown: hide them; then make sure no visible line
+    # total has a single hidden cell (the disclosure pass did this for its own hides; redo with ours).
+    row_hidden = {r for r in rows if t.row_totals[r] is None or any((r, c) in upstream for c in columns)}
+    col_hidden = {c for c in columns if t.column_totals[c] is None or any((r, c) in upstream for r in rows)}
+    grand_hidden = t.total is None or bool(upstream)
+    changed = True
+    while changed:
+        changed = False
+        for line, cells, tot_hidden in ([(r, [(r, c) for c in columns], r in row_hidden) for r in rows]
+                                        + [(c, [(r, c) for r in rows], c in col_hidden) for c in columns]):
+            h = [k for k in cells if k in hidden]
+            if not tot_hidden and len(h) == 1:
+                (row_hidden if line in rows and cells[0][0] == line else col_hidden).add(line)
+                changed = True
+        if not grand_hidden and (len(row_hidden) == 1 or len(col_hidden) == 1):
+            grand_hidden = True
+            changed = True
+    val = {k: (None if v is None else int(v)) for k, v in counts.items()}
+
+    def cell(k: tuple[str, str]) -> Cell:
+        if k in hidden:
+            return Cell(None, "primary" if (k in t.primary or k in upstream) else "secondary")
+        return Cell(val.get(k) or 0)
+
+    return AggTable(
+        title, row_name, [str(r) for r in rows], [str(c) for c in columns],
+        {(str(r), str(c)): cell((r, c)) for r in rows for c in columns},
+        {str(r): Cell(None, "secondary") if r in row_hidden else Cell(t.row_totals[r]) for r in rows},
+        {str(c): Cell(None, "secondary") if c in col_hidden else Cell(t.column_totals[c]) for c in columns},
+        Cell(None, "secondary") if grand_hidden else Cell(t.total))
+
+
+def one_way(title: str, row_name: str, counts: dict[str, int | None]) -> AggTable:
+    return suppressed_table(title, row_name, {(k, "count"): v for k, v in counts.items()},
+                            rows=sorted(counts, key=str), columns=["count"])
+
+
 def stats() -> dict[str, list[dict[str, Any]]]:
     by: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in run("app_stats").rows:
@@ -440,3 +550,42 @@ def stats() -> dict[str, list[dict[str, Any]]]:
     for rows in by.values():
         rows.sort(key=lambda r: (str(r["key"]), str(r["sub"])))
     return dict(by)
+
+
+def children_by_ward() -> dict[str, int | None]:
+    """Children aged 0-5 per ward, unsuppressed from the store (suppression is applied by the caller
+    through disclosure, with the configured threshold; a store-side threshold param is set to 1)."""
+    q = library().get("children_0_5_by_ward")
+    params = {"suppress_below": 1} if any(p.name == "suppress_below" for p in q.params) else {}
+    if not q.visible_to(g.access.role):
+        return {}
+    return {str(r["ward"]): r.get("children_0_5") for r in run("children_0_5_by_ward", params).rows}
+
+
+def insights() -> dict[str, AggTable]:
+    """Every table on the insights page, suppressed: one-way tables with a total, and the 2-way
+    agency-by-year table with row, column and grand totals."""
+    st = stats()
+    out = {
+        "residents_by_ward": one_way("Residents by ward", "ward",
+                                     {str(r["key"]): r["n"] for r in st.get("residents_by_ward", [])}),
+        "records_by_source": one_way("Records by source system", "source system",
+                                     {str(r["key"]): r["n"] for r in st.get("records_by_source", [])}),
+    }
+    grid = {(str(r["key"]), str(r["sub"] or "unknown")): r["n"] for r in st.get("contacts_by_agency_year", [])}
+    if grid:
+        out["contacts_by_agency_year"] = suppressed_table("Agency contacts by year", "agency", grid)
+    kids = children_by_ward()
+    if kids:
+        out["children_0_5_by_ward"] = one_way("Children aged 0-5 by ward", "ward", kids)
+    return out
+
+
+def ward_summary(rows: list[dict[str, Any]], has_ward: bool) -> AggTable | None:
+    """A query's matching rows counted per ward, suppressed (the analyst's per-ward view)."""
+    if not has_ward:
+        return None
+    by: dict[str, int] = defaultdict(int)
+    for r in rows:
+        by[str(r.get("ward") or "unknown")] += 1
+    return one_way("Matching rows per ward", "ward", dict(by))

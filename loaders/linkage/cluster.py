@@ -43,7 +43,11 @@ class _Cluster:
         for a, b in ((self.nhs, o.nhs), (self.upn, o.upn), (self.suffix, o.suffix)):
             if a is not None and b is not None and a != b:
                 return True
-        return check_dob and any(not dob_compatible(x, y) for x in self.dobs for y in o.dobs)
+        if not check_dob or not self.dobs or not o.dobs:
+            return False
+        # corrupted DOBs in one resident need not agree with each other (1630-08-11 and 1638-08-01
+        # are both typos of 1630-08-01); two residents conflict when no DOB of one fits any of the other
+        return not any(dob_compatible(x, y) for x in self.dobs for y in o.dobs)
 
     def absorb(self, o: _Cluster) -> None:
         self.nhs = self.nhs or o.nhs

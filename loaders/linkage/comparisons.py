@@ -99,6 +99,8 @@ def address(with_town: bool = False, households: bool = False) -> dict[str, Any]
         _lvl("postcode_l = postcode_r AND house_number_l = house_number_r", "same building, other flat"),
         _lvl("postcode_l = postcode_r AND building_l = building_r", "same named building"),
         _lvl("postcode_l = postcode_r", "postcode"),
+        # one character off in the unit (TQ13 8DF / TQ13 8DG): a typo or the next street
+        _lvl("postcode_sector_l = postcode_sector_r", "postcode sector"),
     ]
     if households:
         # a different address, but people who lived with one record also lived with the other
@@ -107,7 +109,7 @@ def address(with_town: bool = False, households: bool = False) -> dict[str, Any]
             _lvl("length(list_intersect(hh_names_l, hh_names_r)) = 1", "moved with a co-resident"),
         ]
     if with_town:
-        levels.append(_lvl("town_l = town_r", "town"))
+        levels.append(_lvl("town_l = town_r", "town", tf_col="town"))
     levels.append({"sql_condition": "ELSE", "label_for_charts": "else"})
     return {"output_column_name": "address", "comparison_levels": levels}
 
@@ -199,10 +201,10 @@ def _build(present: set[str]) -> list[Any]:
         comps.append(sex())
     addr_cols = {"postcode", "street", "uprn", "town"} & present
     if addr_cols - {"town"}:
-        comps.append(address(with_town="town" in present and "postcode" not in present,
+        comps.append(address(with_town="town" in present,
                              households="hh_names" in present))
     elif "town" in present:
-        comps.append(cl.ExactMatch("town"))
+        comps.append(address(with_town=True))
     ids = [c for c in ("nhs_number", "pupil_number", "ni_number") if c in present]
     if ids:
         comps.append(identifiers(ids))

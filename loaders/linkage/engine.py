@@ -63,6 +63,13 @@ class LinkEngine:
         if n <= TRAIN_SAMPLE or self.engine != "duckdb":
             self.linker = self._make_linker(present, n)
             self.warnings = model.train(self.linker, present, n)
+            if self.engine == "duckdb" and model.ESTIMATE_PRIOR:
+                from splink import DuckDBAPI, Linker
+
+                trained = self._with_scanned_prior(self.linker.misc.save_model_to_json(), n)
+                api = DuckDBAPI(connection=self.con)
+                self.linker = Linker(api.register("link_input", table_name="records_for_splink"), trained,
+                                     log_level=None)
             return
         self.con.execute(f"CREATE OR REPLACE TABLE link_train AS SELECT * FROM link_input "
                          f"USING SAMPLE {TRAIN_SAMPLE} ROWS (reservoir, 42)")
@@ -77,8 +84,42 @@ class LinkEngine:
         self.warnings = model.train(train_linker, present, TRAIN_SAMPLE)
         trained = train_linker.misc.save_model_to_json()
         self.con.execute("DROP TABLE link_train")
+        if model.ESTIMATE_PRIOR:
+            trained = self._with_scanned_prior(trained, n)
         sdf = api.register("link_input", table_name="records_for_splink")
         self.linker = Linker(sdf, trained, log_level=None)
+
+    def _with_scanned_prior(self, trained: dict[str, Any], n: int) -> dict[str, Any]:
+        """``trained`` with its prior re-estimated from scored blocked pairs (model.prior_fixed_point).
+
+        Scans a record sample (at most PRIOR_SAMPLE records; the prior is unchanged by record
+        sampling) with a linker that keeps no pair columns, and only a weight histogram leaves DuckDB.
+        """
+        import time
+
+        from splink import DuckDBAPI, Linker
+
+        t = time.perf_counter()
+        table = "link_input"
+        if n > model.PRIOR_SAMPLE:
+            self.con.execute(f"CREATE OR REPLACE TABLE link_prior AS SELECT * FROM link_input "
+                             f"USING SAMPLE {model.PRIOR_SAMPLE} ROWS (reservoir, 7)")
+            table, n = "link_prior", model.PRIOR_SAMPLE
+        api = DuckDBAPI(connection=self.con)
+        linker = Linker(api.register(table, table_name="records_for_prior"), model.scan_settings(trained),
+                        log_level=None)
+        pred = linker.inference.predict(threshold_match_probability=model.PRIOR_SCAN_PROBABILITY,
+                                        warning_mode="never")
+        hist = self.con.execute(f"SELECT round(match_weight, 2) AS w, count(*) AS c FROM {pred.physical_name} "
+                                "GROUP BY 1").fetchall()
+        pred.drop_table_from_database_and_remove_from_cache()
+        if table == "link_prior":
+            self.con.execute("DROP TABLE link_prior")
+        lam0 = trained["probability_two_random_records_match"]
+        lam = model.prior_fixed_point([h[0] for h in hist], [h[1] for h in hist], n, lam0)
+        model.STEP_SECONDS["prior from blocked pairs"] = round(time.perf_counter() - t, 2)
+        model.PRIOR.update(trained=lam0, scanned=lam)
+        return {**trained, "probability_two_random_records_match": lam}
 
     def predict(self, threshold: float) -> None:
         pred = self.linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")

@@ -42,16 +42,19 @@ MACROS = [
     """CREATE OR REPLACE MACRO rx_name_tokens(x) AS
         list_filter(string_split_regex(coalesce(x, ''), '[ \\-]+'), lambda t: length(t) > 0)""",
     # full-name split. `SURNAME, Forenames`: comma form. Otherwise trailing all-capitals tokens of a
-    # mixed-case name are the surname (`Mary Anne SMITH-JONES`), else the last token.
+    # mixed-case name are the surname (`Mary Anne SMITH-JONES`), else the last token. A one-word
+    # name is a forename with no surname (not both: `Willie` would match every other `Willie`).
     """CREATE OR REPLACE MACRO rx_split_last(raw) AS (
         CASE WHEN strpos(raw, ',') > 0 THEN split_part(raw, ',', 1)
              WHEN regexp_matches(trim(raw), '^.*[a-z].*\\s((?:[A-Z][A-Z''\\-]+\\s*)+)$')
              THEN regexp_extract(trim(raw), '^.*?\\s((?:[A-Z][A-Z''\\-]+\\s*)+)$', 1)
+             WHEN NOT regexp_matches(trim(raw), '\\s') THEN NULL
              ELSE regexp_extract(trim(raw), '(\\S+)$', 1) END)""",
     """CREATE OR REPLACE MACRO rx_split_rest(raw) AS (
         CASE WHEN strpos(raw, ',') > 0 THEN substr(raw, strpos(raw, ',') + 1)
              WHEN regexp_matches(trim(raw), '^.*[a-z].*\\s((?:[A-Z][A-Z''\\-]+\\s*)+)$')
              THEN regexp_extract(trim(raw), '^(.*?)\\s((?:[A-Z][A-Z''\\-]+\\s*)+)$', 1)
+             WHEN NOT regexp_matches(trim(raw), '\\s') THEN trim(raw)
              ELSE regexp_replace(trim(raw), '\\s*\\S+$', '') END)""",
 ]
 

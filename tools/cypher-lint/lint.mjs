@@ -16,7 +16,7 @@ import { lintCypherQuery, testData } from '@neo4j-cypher/language-support';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SAMPLE = { string: '', int: 1, float: 0.5, bool: true, date: '2025-01-01', list: [] };
-const RESERVED = { access_sources: [], access_personal: true, today: '2025-01-01' };
+const RESERVED = { access_sources: [], access_personal: true, access_sealed: false, access_opt_out: false, today: '2025-01-01' };
 
 function modelSchema() {
   // graph/model.yaml is simple enough to read by indentation: `nodes:` / `relationships:` blocks with
