@@ -13,7 +13,8 @@
 MATCH (r:Resident {resident_id: $resident_id})
 WITH r
 MATCH (r)-[l:LIVES_AT]->(a:Address)
-WHERE $access_personal AND 'Address' IN $kinds AND l.source_system IN $access_sources
+WHERE $access_personal AND 'Address' IN $kinds AND l.source_system IN $access_sources AND NOT coalesce(a.protected, false)
+  AND ($access_sealed OR NOT coalesce(r.sealed, false)) AND ($access_opt_out OR NOT coalesce(r.opt_out, false))
 OPTIONAL MATCH (sr:SourceRecord {record_key: l.source_system + ':' + l.record_id})
 WITH l, a, sr.match_probability AS conf
 WITH collect({rel: {type: 'LIVES_AT', out: true, from_date: l.from_date, to_date: l.to_date, current: l.current,
@@ -26,7 +27,8 @@ UNION ALL
 MATCH (r:Resident {resident_id: $resident_id})
 WITH r
 MATCH (r)-[c:CLAIMS]->(a:Address)
-WHERE $access_personal AND 'Address' IN $kinds AND c.source_system IN $access_sources
+WHERE $access_personal AND 'Address' IN $kinds AND c.source_system IN $access_sources AND NOT coalesce(a.protected, false)
+  AND ($access_sealed OR NOT coalesce(r.sealed, false)) AND ($access_opt_out OR NOT coalesce(r.opt_out, false))
 OPTIONAL MATCH (sr:SourceRecord {record_key: c.source_system + ':' + c.record_id})
 WITH c, a, sr.match_probability AS conf
 WITH collect({rel: {type: 'CLAIMS', out: true, claim_type: c.claim_type, from_date: c.from_date, to_date: c.to_date,
@@ -39,7 +41,7 @@ UNION ALL
 MATCH (r:Resident {resident_id: $resident_id})
 WITH r
 MATCH (r)-[f:PARENT_OF|PARTNER_OF|SIBLING_OF]-(o:Resident)
-WHERE $access_personal AND f.source_system IN $access_sources
+WHERE $access_personal AND f.source_system IN $access_sources AND ($access_sealed OR NOT coalesce(r.sealed, false)) AND ($access_opt_out OR NOT coalesce(r.opt_out, false)) AND ($access_sealed OR NOT coalesce(o.sealed, false)) AND ($access_opt_out OR NOT coalesce(o.opt_out, false))
 OPTIONAL MATCH (sr:SourceRecord {record_key: f.source_system + ':' + f.record_id})
 WITH f, o, sr.match_probability AS conf
 WITH collect({rel: {type: type(f), out: startNode(f).resident_id = $resident_id,
@@ -51,16 +53,18 @@ UNION ALL
 MATCH (r:Resident {resident_id: $resident_id})
 WITH r
 MATCH (r)-[:MEMBER_OF]->(h:Household)
-WHERE $access_personal AND 'Household' IN $kinds
+OPTIONAL MATCH (h)-[:OCCUPIES]->(ha:Address)
+WITH r, h, ha
+WHERE NOT coalesce(ha.protected, false) AND $access_personal AND 'Household' IN $kinds AND ($access_sealed OR NOT coalesce(r.sealed, false)) AND ($access_opt_out OR NOT coalesce(r.opt_out, false))
 WITH collect({rel: {type: 'MEMBER_OF', out: true},
               node: {label: 'Household', key: h.household_id,
-                     size: size([(h)<-[:MEMBER_OF]-(m:Resident) WHERE any(x IN coalesce(m.sources, []) WHERE x IN $access_sources) | m.resident_id])}}) AS items
+                     size: size([(h)<-[:MEMBER_OF]-(m:Resident) WHERE any(x IN coalesce(m.sources, []) WHERE x IN $access_sources) AND ($access_sealed OR NOT coalesce(m.sealed, false)) AND ($access_opt_out OR NOT coalesce(m.opt_out, false)) | m.resident_id])}}) AS items
 RETURN 'MEMBER_OF' AS part, items[..$cap] AS items, size(items) AS total
 UNION ALL
 MATCH (r:Resident {resident_id: $resident_id})
 WITH r
 MATCH (r)-[:HAD_CONTACT]->(c:AgencyContact)
-WHERE $access_personal AND 'AgencyContact' IN $kinds AND c.source_system IN $access_sources
+WHERE $access_personal AND 'AgencyContact' IN $kinds AND c.source_system IN $access_sources AND ($access_sealed OR NOT coalesce(r.sealed, false)) AND ($access_opt_out OR NOT coalesce(r.opt_out, false))
 WITH c ORDER BY c.contact_date DESC
 WITH collect({rel: {type: 'HAD_CONTACT', out: true, date: c.contact_date, source_system: c.source_system,
                     record_id: c.record_id},
@@ -71,7 +75,7 @@ UNION ALL
 MATCH (r:Resident {resident_id: $resident_id})
 WITH r
 MATCH (r)<-[m:RESOLVES_TO]-(sr:SourceRecord)
-WHERE $access_personal AND 'SourceRecord' IN $kinds AND sr.source_system IN $access_sources
+WHERE $access_personal AND 'SourceRecord' IN $kinds AND sr.source_system IN $access_sources AND ($access_sealed OR NOT coalesce(r.sealed, false)) AND ($access_opt_out OR NOT coalesce(r.opt_out, false))
 WITH collect({rel: {type: 'RESOLVES_TO', out: false,
                     match_probability: coalesce(m.match_probability, sr.match_probability),
                     source_system: sr.source_system, record_id: sr.record_id},

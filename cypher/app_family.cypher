@@ -10,6 +10,7 @@ MATCH (r:Resident {resident_id: $resident_id})
 WITH r
 MATCH p = (r)-[:PARENT_OF|PARTNER_OF|SIBLING_OF*1..3]-(:Resident)
 WHERE $access_personal AND all(x IN relationships(p) WHERE x.source_system IN $access_sources)
+  AND all(n IN nodes(p) WHERE ($access_sealed OR NOT coalesce(n.sealed, false)) AND ($access_opt_out OR NOT coalesce(n.opt_out, false)))
 UNWIND relationships(p) AS rel
 WITH DISTINCT rel
 RETURN startNode(rel).resident_id AS from_id, endNode(rel).resident_id AS to_id, type(rel) AS type,

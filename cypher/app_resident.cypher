@@ -10,7 +10,7 @@
 // mode: read
 // param: resident_id string | the resident
 MATCH (r:Resident {resident_id: $resident_id})
-WHERE $access_personal AND any(s IN coalesce(r.sources, []) WHERE s IN $access_sources)
+WHERE $access_personal AND ($access_sealed OR NOT coalesce(r.sealed, false)) AND ($access_opt_out OR NOT coalesce(r.opt_out, false)) AND any(s IN coalesce(r.sources, []) WHERE s IN $access_sources)
 WITH r, replace(replace(coalesce(r.provenance, ''), '": ', '":'), ', "', ',"') AS prov
 WITH r, [f IN ['first_name', 'last_name', 'dob', 'sex', 'postcode', 'uprn', 'nhs_number', 'ni_number'] |
          {field: f, obj: split(coalesce(split(prov, '"' + f + '":{')[1], ''), '}')[0]}] AS parts

@@ -9,7 +9,8 @@
 MATCH (r:Resident {resident_id: $resident_id})
 WITH r
 MATCH (r)-[l:LIVES_AT]->(a:Address)
-WHERE $access_personal AND l.source_system IN $access_sources
+WHERE $access_personal AND l.source_system IN $access_sources AND ($access_sealed OR NOT coalesce(r.sealed, false)) AND ($access_opt_out OR NOT coalesce(r.opt_out, false))
+  AND NOT (coalesce(a.protected, false) AND NOT (a.uprn = coalesce(r.uprn, '') OR coalesce(l.current, false)))
 RETURN a.uprn AS uprn, CASE WHEN a.protected THEN null ELSE a.address_text END AS address_text,
        CASE WHEN a.protected THEN null ELSE a.postcode END AS postcode, a.ward AS ward,
        coalesce(a.protected, false) AS protected, l.from_date AS from_date, l.to_date AS to_date,

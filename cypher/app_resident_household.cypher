@@ -9,10 +9,10 @@
 MATCH (r:Resident {resident_id: $resident_id})
 WITH r
 MATCH (r)-[:MEMBER_OF]->(h:Household)
-WHERE $access_personal
+WHERE $access_personal AND ($access_sealed OR NOT coalesce(r.sealed, false)) AND ($access_opt_out OR NOT coalesce(r.opt_out, false))
 OPTIONAL MATCH (h)-[:OCCUPIES]->(a:Address)
 OPTIONAL MATCH (h)<-[:MEMBER_OF]-(m:Resident)
-WHERE any(s IN coalesce(m.sources, []) WHERE s IN $access_sources)
+WHERE any(s IN coalesce(m.sources, []) WHERE s IN $access_sources) AND ($access_sealed OR NOT coalesce(m.sealed, false)) AND ($access_opt_out OR NOT coalesce(m.opt_out, false))
 RETURN h.household_id AS household_id,
        a.uprn AS uprn, CASE WHEN a.protected THEN null ELSE a.address_text END AS address_text,
        collect({resident_id: m.resident_id, name: m.full_name, dob: m.dob, sex: m.sex}) AS members

@@ -16,26 +16,32 @@
 // param: limit int = 50 | most rows from each lookup
 MATCH (r:Resident {last_key: $last_key})
 WITH r
-WHERE $access_personal AND ($postcode IS NULL OR r.postcode = $postcode)
+WHERE $access_personal AND ($access_sealed OR NOT coalesce(r.sealed, false)) AND ($access_opt_out OR NOT coalesce(r.opt_out, false))
   AND any(s IN coalesce(r.sources, []) WHERE s IN $access_sources)
-WITH r,
+OPTIONAL MATCH (home:Address {uprn: coalesce(r.uprn, '')})
+WITH r, coalesce(home.protected, false) AS hidden_home
+WHERE $postcode IS NULL OR (r.postcode = $postcode AND NOT hidden_home)
+WITH r, hidden_home,
      (CASE WHEN $first_key IS NOT NULL AND r.first_key = $first_key THEN 4 ELSE 0 END)
      + (CASE WHEN $first_initial IS NOT NULL AND left(r.first_name, 1) = $first_initial THEN 1 ELSE 0 END)
      + (CASE WHEN $dob IS NOT NULL AND r.dob = $dob THEN 8 ELSE 0 END) AS score
 ORDER BY score DESC, r.full_name
 LIMIT $limit
-RETURN r.resident_id AS resident_id, r.full_name AS name, r.dob AS dob, r.postcode AS postcode,
-       r.ward AS ward, [s IN coalesce(r.sources, []) WHERE s IN $access_sources] AS sources, score
+RETURN r.resident_id AS resident_id, r.full_name AS name, r.dob AS dob, CASE WHEN hidden_home THEN null ELSE r.postcode END AS postcode,
+       CASE WHEN hidden_home THEN null ELSE r.ward END AS ward, [s IN coalesce(r.sources, []) WHERE s IN $access_sources] AS sources, score
 UNION ALL
 MATCH (r:Resident {alt_last_key: $last_key})
 WITH r
-WHERE $access_personal AND ($postcode IS NULL OR r.postcode = $postcode)
+WHERE $access_personal AND ($access_sealed OR NOT coalesce(r.sealed, false)) AND ($access_opt_out OR NOT coalesce(r.opt_out, false))
   AND any(s IN coalesce(r.sources, []) WHERE s IN $access_sources)
-WITH r,
+OPTIONAL MATCH (home:Address {uprn: coalesce(r.uprn, '')})
+WITH r, coalesce(home.protected, false) AS hidden_home
+WHERE $postcode IS NULL OR (r.postcode = $postcode AND NOT hidden_home)
+WITH r, hidden_home,
      (CASE WHEN $first_key IS NOT NULL AND r.first_key = $first_key THEN 4 ELSE 0 END)
      + (CASE WHEN $first_initial IS NOT NULL AND left(r.first_name, 1) = $first_initial THEN 1 ELSE 0 END)
      + (CASE WHEN $dob IS NOT NULL AND r.dob = $dob THEN 8 ELSE 0 END) AS score
 ORDER BY score DESC, r.full_name
 LIMIT $limit
-RETURN r.resident_id AS resident_id, r.full_name AS name, r.dob AS dob, r.postcode AS postcode,
-       r.ward AS ward, [s IN coalesce(r.sources, []) WHERE s IN $access_sources] AS sources, score
+RETURN r.resident_id AS resident_id, r.full_name AS name, r.dob AS dob, CASE WHEN hidden_home THEN null ELSE r.postcode END AS postcode,
+       CASE WHEN hidden_home THEN null ELSE r.ward END AS ward, [s IN coalesce(r.sources, []) WHERE s IN $access_sources] AS sources, score

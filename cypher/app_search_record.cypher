@@ -8,9 +8,11 @@
 MATCH (sr:SourceRecord {record_id: $record_id})
 WITH sr
 MATCH (sr)-[:RESOLVES_TO]->(r:Resident)
-WHERE $access_personal AND sr.source_system IN $access_sources
-RETURN r.resident_id AS resident_id, r.full_name AS name, r.dob AS dob, r.postcode AS postcode,
-       r.ward AS ward, [s IN coalesce(r.sources, []) WHERE s IN $access_sources] AS sources,
+WHERE $access_personal AND sr.source_system IN $access_sources AND ($access_sealed OR NOT coalesce(r.sealed, false)) AND ($access_opt_out OR NOT coalesce(r.opt_out, false))
+OPTIONAL MATCH (home:Address {uprn: coalesce(r.uprn, '')})
+WITH sr, r, coalesce(home.protected, false) AS hidden_home
+RETURN r.resident_id AS resident_id, r.full_name AS name, r.dob AS dob, CASE WHEN hidden_home THEN null ELSE r.postcode END AS postcode,
+       CASE WHEN hidden_home THEN null ELSE r.ward END AS ward, [s IN coalesce(r.sources, []) WHERE s IN $access_sources] AS sources,
        sr.source_system AS matched_source, 100 AS score
 ORDER BY name
 LIMIT 50

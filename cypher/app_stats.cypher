@@ -7,16 +7,16 @@
 // roles: analyst, ig_officer, fraud_investigator, social_worker
 // mode: read
 MATCH (r:Resident)
-WHERE any(s IN coalesce(r.sources, []) WHERE s IN $access_sources)
+WHERE ($access_sealed OR NOT coalesce(r.sealed, false)) AND ($access_opt_out OR NOT coalesce(r.opt_out, false)) AND any(s IN coalesce(r.sources, []) WHERE s IN $access_sources)
 WITH coalesce(r.ward, 'unknown') AS k, count(*) AS n
 RETURN 'residents_by_ward' AS measure, k AS key, '' AS sub, CASE WHEN n < 5 THEN null ELSE n END AS n
 UNION ALL
-MATCH (sr:SourceRecord)
-WHERE sr.source_system IN $access_sources
+MATCH (sr:SourceRecord)-[:RESOLVES_TO]->(r:Resident)
+WHERE sr.source_system IN $access_sources AND ($access_sealed OR NOT coalesce(r.sealed, false)) AND ($access_opt_out OR NOT coalesce(r.opt_out, false))
 WITH sr.source_system AS k, count(*) AS n
 RETURN 'records_by_source' AS measure, k AS key, '' AS sub, CASE WHEN n < 5 THEN null ELSE n END AS n
 UNION ALL
-MATCH (c:AgencyContact)
-WHERE c.source_system IN $access_sources
+MATCH (r:Resident)-[:HAD_CONTACT]->(c:AgencyContact)
+WHERE c.source_system IN $access_sources AND ($access_sealed OR NOT coalesce(r.sealed, false)) AND ($access_opt_out OR NOT coalesce(r.opt_out, false))
 WITH c.agency AS k, left(c.contact_date, 4) AS sub, count(*) AS n
 RETURN 'contacts_by_agency_year' AS measure, k AS key, sub, CASE WHEN n < 5 THEN null ELSE n END AS n

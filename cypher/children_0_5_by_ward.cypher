@@ -7,12 +7,13 @@
 // category: question
 // roles: analyst, social_worker, ig_officer, fraud_investigator
 // mode: read
+// restrictions: a ward count: children at a protected dwelling are counted in their ward total, never broken out; sealed and opted-out children are filtered with $access_sealed and $access_opt_out
 // param: suppress_below int = 5 | counts under this are withheld
 // example: residex query children_0_5_by_ward
 WITH toString(toInteger(substring($today, 0, 4)) - 6) + substring($today, 4) AS born_after
 MATCH (k:Resident)-[l:LIVES_AT]->(a:Address)
 WHERE k.dob > born_after AND k.dob <= $today AND l.current AND l.source_system IN $access_sources
-  AND coalesce(k.deceased, false) = false
+  AND coalesce(k.deceased, false) = false AND ($access_sealed OR NOT coalesce(k.sealed, false)) AND ($access_opt_out OR NOT coalesce(k.opt_out, false))
 // where the child lives now: no later current registration elsewhere
 OPTIONAL MATCH (k)-[l2:LIVES_AT]->(b2:Address)
 WHERE l2.current AND b2.uprn <> a.uprn AND l2.source_system IN $access_sources AND l2.from_date > l.from_date

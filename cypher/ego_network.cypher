@@ -14,14 +14,17 @@
 // param: max_nodes int = 250 | most nodes returned
 // example: residex query ego_network -p resident_id=R00000104 -p depth=2
 MATCH (r:Resident {resident_id: $resident_id})
+WHERE ($access_sealed OR NOT coalesce(r.sealed, false)) AND ($access_opt_out OR NOT coalesce(r.opt_out, false))
 WITH r, CASE WHEN $depth < 1 THEN 1 WHEN $depth > 3 THEN 3 ELSE $depth END AS depth
 OPTIONAL MATCH (r)-[e:LIVES_AT|CLAIMS|PARENT_OF|PARTNER_OF|SIBLING_OF]-(n)
-WHERE e.source_system IN $access_sources
+WHERE e.source_system IN $access_sources AND NOT coalesce(n.protected, false)
+  AND ($access_sealed OR NOT coalesce(n.sealed, false)) AND ($access_opt_out OR NOT coalesce(n.opt_out, false))
 WITH r, depth, collect(e) AS edges, collect(DISTINCT n) AS ring1
 // hop 2
 UNWIND (CASE WHEN depth >= 2 THEN ring1 ELSE [] END) + [null] AS f
 OPTIONAL MATCH (f)-[e:LIVES_AT|CLAIMS|PARENT_OF|PARTNER_OF|SIBLING_OF]-(n)
-WHERE e.source_system IN $access_sources
+WHERE e.source_system IN $access_sources AND NOT coalesce(n.protected, false)
+  AND ($access_sealed OR NOT coalesce(n.sealed, false)) AND ($access_opt_out OR NOT coalesce(n.opt_out, false))
 WITH r, depth, edges, ring1, f, collect(e) AS fe, collect(DISTINCT n) AS fn
 WITH r, depth, edges, ring1,
      collect(CASE WHEN f IS NULL THEN null
@@ -33,7 +36,8 @@ WITH r, depth, edges + reduce(a = [], p IN parts | a + coalesce(p.es, [])) AS ed
 // hop 3
 UNWIND (CASE WHEN depth >= 3 THEN ring2 ELSE [] END) + [null] AS f
 OPTIONAL MATCH (f)-[e:LIVES_AT|CLAIMS|PARENT_OF|PARTNER_OF|SIBLING_OF]-(n)
-WHERE e.source_system IN $access_sources
+WHERE e.source_system IN $access_sources AND NOT coalesce(n.protected, false)
+  AND ($access_sealed OR NOT coalesce(n.sealed, false)) AND ($access_opt_out OR NOT coalesce(n.opt_out, false))
 WITH r, depth, edges, ring1, ring2, capped, f, collect(e) AS fe, collect(DISTINCT n) AS fn
 WITH r, depth, edges, ring1, ring2, capped,
      collect(CASE WHEN f IS NULL THEN null
@@ -68,7 +72,7 @@ WITH r, depth, capped, truncated, total_nodes, edges, [c IN capped | c.node] AS 
                    label: CASE WHEN k.node:Address
                                THEN (CASE WHEN $access_personal THEN k.node.address_text ELSE 'Dwelling in ' + coalesce(k.node.ward, 'unknown ward') END)
                                ELSE (CASE WHEN $access_personal THEN k.node.full_name ELSE k.node.pseudonym END) END,
-                   ward: k.node.ward, birth_year: k.node.birth_year, property_type: k.node.property_type,
+                   ward: CASE WHEN k.node:Address THEN k.node.ward END, birth_year: k.node.birth_year, property_type: k.node.property_type,
                    hop: k.hop}] AS nodes
 RETURN r.resident_id AS resident_id, depth, size(nodes) AS node_count, size(edges) AS edge_count, total_nodes,
        truncated, [c IN capped | {id: CASE WHEN c.node:Address THEN 'A:' + c.node.uprn ELSE 'R:' + c.node.resident_id END,

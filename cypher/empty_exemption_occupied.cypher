@@ -13,10 +13,11 @@
 // param: limit int = 500 | most exemptions returned
 // example: residex query empty_exemption_occupied
 MATCH (ll:Resident)-[e:CLAIMS]->(a:Address)
-WHERE e.claim_type = 'empty_exemption' AND e.source_system IN $access_sources
+WHERE e.claim_type = 'empty_exemption' AND e.source_system IN $access_sources AND NOT coalesce(a.protected, false) AND ($access_sealed OR NOT coalesce(ll.sealed, false)) AND ($access_opt_out OR NOT coalesce(ll.opt_out, false))
 WITH ll, e, a, coalesce(e.to_date, $today) AS e_end
 MATCH (o:Resident)-[l:LIVES_AT]->(a)
 WHERE o <> ll AND l.source_system IN $access_sources AND l.source_system <> e.source_system
+  AND ($access_sealed OR NOT coalesce(o.sealed, false)) AND ($access_opt_out OR NOT coalesce(o.opt_out, false))
   // registered as arriving at the dwelling while it was exempt as empty
   AND l.from_date >= coalesce(e.from_date, '0000') AND l.from_date <= e_end AND l.from_date <= $today
 // not if another council tax account was billing the dwelling on the arrival date

@@ -11,6 +11,7 @@
 MATCH (r:Resident {resident_id: $resident_id})
 MATCH p = (r)-[:PARENT_OF|PARTNER_OF|SIBLING_OF*1..2]-(x:Resident)
 WHERE x <> r AND all(e IN relationships(p) WHERE e.source_system IN $access_sources)
+  AND all(n IN nodes(p) WHERE ($access_sealed OR NOT coalesce(n.sealed, false)) AND ($access_opt_out OR NOT coalesce(n.opt_out, false)))
 WITH r, x, p, nodes(p) AS ns, relationships(p) AS es
 WITH r, x, p, ns, es,
      [i IN range(0, size(es) - 1) |
@@ -29,7 +30,8 @@ WITH r, x, ns, es,
 WHERE relation IS NOT NULL
 UNWIND es AS e
 WITH r, x, relation, generation, size(es) AS hops, ns,
-     collect(DISTINCT {source_system: e.source_system, record_id: e.record_id, date: null,
+     collect(DISTINCT {source_system: e.source_system,
+                       record_id: CASE WHEN $access_personal THEN e.record_id END, date: null,
                        fact: type(e) + ' link recorded by ' + e.source_system}) AS evidence,
      CASE WHEN size(ns) = 3 THEN ns[1].resident_id END AS via
 WITH r, x, collect(DISTINCT {relation: relation, generation: generation, hops: hops}) AS ways,
@@ -40,10 +42,12 @@ WITH r, x, ways, reduce(b = head(ways), w IN ways | CASE WHEN w.hops < b.hops TH
 WITH r, x, best.relation AS relation, best.generation AS generation, best.hops AS hops,
      reduce(a = [], w IN ways | CASE WHEN w.relation IN a THEN a ELSE a + w.relation END) AS relations,
      evidence, CASE WHEN best.hops = 1 THEN [] ELSE via END AS via
-RETURN x.resident_id AS resident_id, relation, generation,
+// a relative living at a protected address (refuge): their ward would point to it
+OPTIONAL MATCH (xh:Address {uprn: coalesce(x.uprn, '')})
+RETURN CASE WHEN $access_personal THEN x.resident_id END AS resident_id, x.pseudonym AS pseudonym, relation, generation,
        CASE WHEN $access_personal THEN x.full_name ELSE x.pseudonym END AS name,
        x.birth_year AS birth_year, CASE WHEN $access_personal THEN x.dob END AS dob, x.sex AS sex,
-       x.ward AS ward, via AS via_resident_ids, relations AS also_recorded_as,
+       CASE WHEN coalesce(xh.protected, false) THEN null ELSE x.ward END AS ward, via AS via_resident_ids, relations AS also_recorded_as,
        (CASE WHEN $access_personal THEN x.full_name ELSE x.pseudonym END) + ' is recorded as the ' + relation + ' of '
          + (CASE WHEN $access_personal THEN r.full_name ELSE r.pseudonym END)
          + CASE WHEN size(via) > 0 THEN ' (through ' + toString(size(via)) + ' intermediate relative(s))' ELSE '' END

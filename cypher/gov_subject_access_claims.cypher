@@ -6,9 +6,10 @@
 // category: app
 // roles: ig_officer
 // mode: read
+// restrictions: the subject access report: the subject may be sealed or opted out and must still be reported under the subject_access purpose; sealed relatives and others' protected addresses are withheld in the query itself
 // param: resident_id string | the data subject
 MATCH (r:Resident {resident_id: $resident_id})
-WHERE $access_personal
+WHERE $access_personal AND ($access_sealed OR NOT coalesce(r.sealed, false))
 OPTIONAL MATCH (r)-[cur:LIVES_AT]->(ca:Address)
 WHERE cur.current
 WITH r, [u IN collect(ca.uprn) + [r.uprn] WHERE u IS NOT NULL] AS own

@@ -5,9 +5,10 @@
 // category: app
 // roles: ig_officer
 // mode: read
+// restrictions: the subject access report: the subject may be sealed or opted out and must still be reported under the subject_access purpose; sealed relatives and others' protected addresses are withheld in the query itself
 // param: resident_id string | the data subject
 MATCH (r:Resident {resident_id: $resident_id})-[:MEMBER_OF]->(h:Household)
-WHERE $access_personal
+WHERE $access_personal AND ($access_sealed OR NOT coalesce(r.sealed, false))
 OPTIONAL MATCH (h)-[:OCCUPIES]->(a:Address)
 OPTIONAL MATCH (h)<-[:MEMBER_OF]-(m:Resident)
 WHERE m.resident_id <> r.resident_id AND NOT coalesce(m.sealed, false)

@@ -19,10 +19,11 @@
 WITH toString(toInteger(substring($today, 0, 4)) - 18) + substring($today, 4) AS adult_dob
 MATCH (t:Resident)-[c:CLAIMS]->(a:Address)
 WHERE c.claim_type = 'tenancy' AND c.source_system IN $access_sources AND a.council_owned = true
+  AND NOT coalesce(a.protected, false) AND ($access_sealed OR NOT coalesce(t.sealed, false)) AND ($access_opt_out OR NOT coalesce(t.opt_out, false))
   AND (c.to_date IS NULL OR c.to_date >= $today)
 // adults living at the tenancy who are neither family nor on the tenancy or council tax account
 MATCH (o:Resident)-[l:LIVES_AT]->(a)
-WHERE o <> t AND l.current AND l.source_system IN $access_sources
+WHERE o <> t AND l.current AND l.source_system IN $access_sources AND ($access_sealed OR NOT coalesce(o.sealed, false)) AND ($access_opt_out OR NOT coalesce(o.opt_out, false))
   AND NOT l.source_system IN ['housing_tenancy', 'council_tax']
   AND coalesce(o.dob, '0000-00-00') <= adult_dob
   AND NOT (o.last_name = t.last_name AND o.first_name = t.first_name)

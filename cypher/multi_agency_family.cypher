@@ -15,11 +15,12 @@
 // example: residex query multi_agency_family -p min_agencies=3
 MATCH (m:Resident)-[:HAD_CONTACT]->(c:AgencyContact)
 WHERE c.source_system IN $agencies AND c.source_system IN $access_sources AND c.contact_date IS NOT NULL
+  AND ($access_sealed OR NOT coalesce(m.sealed, false)) AND ($access_opt_out OR NOT coalesce(m.opt_out, false))
 WITH DISTINCT m
 // the household: everyone living now where the person lives now (a current registration there and no
 // later current registration elsewhere)
 MATCH (m)-[l:LIVES_AT]->(h:Address)
-WHERE l.current AND l.source_system IN $access_sources
+WHERE l.current AND l.source_system IN $access_sources AND NOT coalesce(h.protected, false)
 OPTIONAL MATCH (m)-[l2:LIVES_AT]->(b2:Address)
 WHERE l2.current AND b2.uprn <> h.uprn AND l2.source_system IN $access_sources AND l2.from_date > l.from_date
 WITH m, h, l, count(l2) AS later
@@ -27,6 +28,7 @@ WHERE later = 0
 WITH DISTINCT m, h
 MATCH (m)-[:HAD_CONTACT]->(c:AgencyContact)
 WHERE c.source_system IN $agencies AND c.source_system IN $access_sources AND c.contact_date IS NOT NULL
+  AND ($access_sealed OR NOT coalesce(m.sealed, false)) AND ($access_opt_out OR NOT coalesce(m.opt_out, false))
 WITH h, m, c, toInteger(substring(c.contact_date, 5, 2)) - 1 + $contact_months AS mo
 WITH h, collect({agency: c.source_system, from: c.contact_date,
                  to: toString(toInteger(substring(c.contact_date, 0, 4)) + mo / 12) + '-'
@@ -38,7 +40,7 @@ WITH h, collect({agency: c.source_system, from: c.contact_date,
 WHERE size(reduce(acc = [], x IN contact_ivs | CASE WHEN x.agency IN acc THEN acc ELSE acc + x.agency END))
       >= $min_agencies
 OPTIONAL MATCH (h)<-[hl:LIVES_AT]-(m2:Resident)-[cl:CLAIMS]->(:Address)
-WHERE hl.current AND cl.source_system IN $agencies AND cl.source_system IN $access_sources AND cl.from_date IS NOT NULL
+WHERE hl.current AND ($access_sealed OR NOT coalesce(m2.sealed, false)) AND ($access_opt_out OR NOT coalesce(m2.opt_out, false)) AND cl.source_system IN $agencies AND cl.source_system IN $access_sources AND cl.from_date IS NOT NULL
 WITH h, contact_ivs,
      collect(DISTINCT {agency: cl.source_system, from: cl.from_date, to: coalesce(cl.to_date, $today),
               record_id: cl.record_id, resident_id: m2.resident_id,

@@ -11,12 +11,13 @@
 // param: limit int = 500 | most dwellings returned (the most crowded first)
 // example: residex query overcrowding -p factor=2
 MATCH (m:Resident)-[l:LIVES_AT]->(a:Address)
-WHERE l.current AND l.source_system IN $access_sources AND a.bedrooms > 0
+WHERE l.current AND l.source_system IN $access_sources AND a.bedrooms > 0 AND NOT coalesce(a.protected, false)
   AND coalesce(a.property_type, '') <> 'Care home'
 WITH a, count(DISTINCT m) AS registered
 WHERE registered > $factor * a.bedrooms
 MATCH (m:Resident)-[l:LIVES_AT]->(a)
 WHERE l.current AND l.source_system IN $access_sources AND coalesce(m.deceased, false) = false
+  AND ($access_sealed OR NOT coalesce(m.sealed, false)) AND ($access_opt_out OR NOT coalesce(m.opt_out, false))
 WITH a, m, count(DISTINCT l.source_system) AS here, max(l.from_date) AS here_from,
      collect({source_system: l.source_system, record_id: l.record_id, date: l.from_date,
               fact: (CASE WHEN $access_personal THEN m.full_name ELSE m.pseudonym END)

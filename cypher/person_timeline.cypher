@@ -11,7 +11,7 @@
 // param: include_addresses bool = true | include address registrations
 // example: residex query person_timeline -p resident_id=R00000104 -p since=2020-01-01
 MATCH (r:Resident {resident_id: $resident_id})-[x:HAD_CONTACT|CLAIMS|LIVES_AT]->(n)
-WHERE ($include_addresses OR type(x) <> 'LIVES_AT')
+WHERE ($include_addresses OR type(x) <> 'LIVES_AT') AND ($access_sealed OR NOT coalesce(r.sealed, false)) AND ($access_opt_out OR NOT coalesce(r.opt_out, false))
 WITH r, x, n,
      CASE WHEN type(x) = 'HAD_CONTACT' THEN n.source_system ELSE x.source_system END AS source_system,
      CASE WHEN type(x) = 'HAD_CONTACT' THEN n.record_id ELSE x.record_id END AS record_id,
@@ -23,15 +23,18 @@ WITH r, x, n, source_system, record_id, date, to_date,
      CASE type(x) WHEN 'HAD_CONTACT' THEN coalesce(n.agency, source_system) + ': ' + coalesce(n.contact_type, 'contact')
                                           + CASE WHEN n.role IS NULL THEN '' ELSE ' (' + n.role + ')' END
                   WHEN 'CLAIMS' THEN coalesce(x.claim_type, 'claim') + ' at '
-                                     + (CASE WHEN $access_personal THEN n.address_text ELSE 'a dwelling in ' + coalesce(n.ward, 'an unknown ward') END)
-                  ELSE 'registered at ' + (CASE WHEN $access_personal THEN n.address_text ELSE 'a dwelling in ' + coalesce(n.ward, 'an unknown ward') END)
+                                     + (CASE WHEN coalesce(n.protected, false) THEN 'a protected address'
+                                            WHEN $access_personal THEN n.address_text ELSE 'a dwelling in ' + coalesce(n.ward, 'an unknown ward') END)
+                  ELSE 'registered at ' + (CASE WHEN coalesce(n.protected, false) THEN 'a protected address'
+                                            WHEN $access_personal THEN n.address_text ELSE 'a dwelling in ' + coalesce(n.ward, 'an unknown ward') END)
                   END AS what
 RETURN r.resident_id AS resident_id,
-       CASE WHEN type(x) = 'HAD_CONTACT' THEN null ELSE n.uprn END AS uprn,
+       CASE WHEN type(x) = 'HAD_CONTACT' OR coalesce(n.protected, false) OR NOT $access_personal THEN null
+            ELSE n.uprn END AS uprn,
        date, to_date, kind, source_system,
        CASE WHEN type(x) = 'HAD_CONTACT' THEN n.agency ELSE source_system END AS agency,
-       what, record_id,
+       what, CASE WHEN $access_personal THEN record_id END AS record_id,
        coalesce(date, 'Undated') + ': ' + what + CASE WHEN to_date IS NULL THEN '' ELSE ' (until ' + to_date + ')' END
-         + ' - ' + source_system + ' record ' + record_id + '.' AS reason,
-       [{source_system: source_system, record_id: record_id, date: date, fact: what}] AS evidence
+         + ' - ' + source_system + CASE WHEN $access_personal THEN ' record ' + record_id ELSE '' END + '.' AS reason,
+       [{source_system: source_system, record_id: CASE WHEN $access_personal THEN record_id END, date: date, fact: what}] AS evidence
 ORDER BY coalesce(date, '0000'), kind, source_system, record_id

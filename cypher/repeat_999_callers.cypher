@@ -13,6 +13,7 @@
 // example: residex query repeat_999_callers -p min_calls=5
 MATCH (r:Resident)-[:HAD_CONTACT]->(c:AgencyContact)
 WHERE c.source_system = 'blue_light_callouts' AND c.source_system IN $access_sources AND c.contact_date IS NOT NULL
+  AND ($access_sealed OR NOT coalesce(r.sealed, false)) AND ($access_opt_out OR NOT coalesce(r.opt_out, false))
 // One caller: 999 logs hold free-text caller names ('J Allen', 'Allen', 'Jess Allen') that the linkage often
 // leaves as separate index entries, so entries with the same surname calling from the same address are one
 // caller, and an entry calling from several addresses joins those groups together.
@@ -38,6 +39,8 @@ WITH caller_key, people, calls, calls[starts[0]] AS first, calls[starts[0] + $mi
      coalesce(head([p IN people WHERE size(coalesce(p.first_name, '')) > 1]), head(people)) AS r
 WITH caller_key, people, calls, first, last, r, head([c IN calls WHERE c.uprn IS NOT NULL | c.uprn]) AS call_uprn
 OPTIONAL MATCH (a:Address {uprn: call_uprn})
+WITH caller_key, people, calls, first, last, r,
+     CASE WHEN coalesce(a.protected, false) THEN null ELSE a END AS a
 RETURN r.resident_id AS resident_id, a.uprn AS uprn,
        CASE WHEN $access_personal THEN r.full_name ELSE r.pseudonym END AS caller,
        CASE WHEN $access_personal THEN a.address_text ELSE coalesce(a.ward, r.ward) END AS address,
@@ -48,7 +51,7 @@ RETURN r.resident_id AS resident_id, a.uprn AS uprn,
          + first.contact_date + ' and ' + last.contact_date + ' (within 12 months)'
          + CASE WHEN size(people) > 1 THEN ', logged under ' + toString(size(people))
                 + ' index entries (name variants of one surname at one address)' ELSE '' END + '.' AS reason,
-       [c IN calls | {source_system: c.source_system, record_id: c.record_id, date: c.contact_date,
+       [c IN calls | {source_system: c.source_system, record_id: CASE WHEN $access_personal THEN c.record_id END, date: c.contact_date,
                       fact: coalesce(c.agency, '999') + ' call: ' + coalesce(c.contact_type, 'unknown')}] AS evidence
 ORDER BY calls DESC, resident_id
 LIMIT $limit

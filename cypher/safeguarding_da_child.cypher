@@ -14,6 +14,7 @@
 WITH toString(toInteger(substring($today, 0, 4)) - 18) + substring($today, 4) AS child_dob
 MATCH (s:Resident)-[:HAD_CONTACT]->(c:AgencyContact)
 WHERE c.source_system IN $access_sources AND c.agency = 'police' AND c.contact_type STARTS WITH 'Domestic abuse'
+  AND ($access_sealed OR NOT coalesce(s.sealed, false)) AND ($access_opt_out OR NOT coalesce(s.opt_out, false))
   AND coalesce(c.role, 'Suspect') IN ['Suspect', 'Offender', 'Perpetrator']
   AND ($since IS NULL OR c.contact_date >= $since)
   AND coalesce(s.dob, '0000-00-00') <= child_dob
@@ -22,7 +23,7 @@ WITH child_dob, s, incidents,
      reduce(m = '', c IN incidents | CASE WHEN c.contact_date > m THEN c.contact_date ELSE m END) AS last_incident
 // where the adult lives now
 MATCH (s)-[l:LIVES_AT]->(a:Address)
-WHERE l.current AND l.source_system IN $access_sources
+WHERE l.current AND l.source_system IN $access_sources AND NOT coalesce(a.protected, false)
 OPTIONAL MATCH (s)-[l2:LIVES_AT]->(b2:Address)
 WHERE l2.current AND b2.uprn <> a.uprn AND l2.source_system IN $access_sources AND l2.from_date > l.from_date
 WITH child_dob, s, incidents, last_incident, a, l, count(l2) AS later
@@ -31,6 +32,7 @@ WITH DISTINCT child_dob, s, incidents, last_incident, a
 // children living there now
 MATCH (k:Resident)-[kl:LIVES_AT]->(a)
 WHERE k <> s AND kl.current AND kl.source_system IN $access_sources AND k.dob < last_incident
+  AND ($access_sealed OR NOT coalesce(k.sealed, false)) AND ($access_opt_out OR NOT coalesce(k.opt_out, false))
   AND k.dob > toString(toInteger(substring(last_incident, 0, 4)) - 18) + substring(last_incident, 4)
 OPTIONAL MATCH (k)-[k2:LIVES_AT]->(b3:Address)
 WHERE k2.current AND b3.uprn <> a.uprn AND k2.source_system IN $access_sources AND k2.from_date > kl.from_date

@@ -19,6 +19,7 @@
 WITH toString(toInteger(substring($today, 0, 4)) - 18) + substring($today, 4) AS adult_dob
 MATCH (c:Resident)-[d:CLAIMS]->(a:Address)
 WHERE d.claim_type = 'single_person_discount' AND d.source_system IN $access_sources
+  AND NOT coalesce(a.protected, false) AND ($access_sealed OR NOT coalesce(c.sealed, false)) AND ($access_opt_out OR NOT coalesce(c.opt_out, false))
   AND (d.to_date IS NULL OR d.to_date >= $today)
 // the disregarded adult named on the account: not counted (nor index entries that look like them); a
 // disregard whose person the index could not find allows one other adult instead
@@ -35,7 +36,7 @@ WHERE lia.claim_type = 'council_tax_liability' AND lia.source_system = d.source_
 WITH adult_dob, c, d, a, dr, disregards, corroborated,
      coalesce(min(lia.from_date), d.from_date, '0000') AS arrival
 MATCH (o:Resident)-[l:LIVES_AT]->(a)
-WHERE o <> c AND l.current AND l.source_system IN $access_sources
+WHERE o <> c AND l.current AND l.source_system IN $access_sources AND ($access_sealed OR NOT coalesce(o.sealed, false)) AND ($access_opt_out OR NOT coalesce(o.opt_out, false))
   AND coalesce(o.dob, '0000-00-00') <= adult_dob AND coalesce(o.deceased, false) = false
   AND NOT (o.last_name = c.last_name AND substring(o.first_name, 0, 1) = substring(c.first_name, 0, 1)
            AND (o.dob IS NULL OR c.dob IS NULL OR o.dob = c.dob))
@@ -46,7 +47,7 @@ WITH c, d, a, disregards, corroborated, arrival, o, count(DISTINCT l.source_syst
      max(CASE WHEN l.source_system IN ['gp_registration', 'dwp_benefits', 'school_census'] THEN null
               ELSE l.from_date END) AS registered_from,
      max(l.from_date) AS latest_from,
-     collect({source_system: l.source_system, record_id: l.record_id, date: l.from_date,
+     collect({source_system: l.source_system, record_id: CASE WHEN $access_personal THEN l.record_id END, date: l.from_date,
               fact: (CASE WHEN $access_personal THEN o.full_name ELSE o.pseudonym END)
                     + ' (adult) registered at the dwelling from ' + coalesce(l.from_date, 'an unknown date')}) AS o_ev
 // lives here rather than elsewhere: no other address with more current registrations (or as many, later)
@@ -62,19 +63,19 @@ WHERE all(x IN elsewhere WHERE x[0] < n_sources OR (x[0] = n_sources AND x[1] <=
   AND n_sources >= $min_sources AND coalesce(registered_from, arrival) >= arrival
 WITH c, d, a, disregards, corroborated, collect(o.resident_id) AS others, collect(o_ev) AS o_evs
 WHERE size(others) > disregards + CASE WHEN corroborated THEN 0 ELSE 1 END
-RETURN c.resident_id AS resident_id, a.uprn AS uprn,
+RETURN CASE WHEN $access_personal THEN c.resident_id END AS resident_id, CASE WHEN $access_personal THEN a.uprn END AS uprn, c.pseudonym AS pseudonym,
        CASE WHEN $access_personal THEN c.full_name ELSE c.pseudonym END AS claimant,
        CASE WHEN $access_personal THEN a.address_text ELSE a.ward END AS address, a.ward AS ward,
-       d.record_id AS account, d.from_date AS discount_from, size(others) AS other_adults,
+       CASE WHEN $access_personal THEN d.record_id END AS account, d.from_date AS discount_from, size(others) AS other_adults,
        d.attr_disregard_type AS disregard_declared, corroborated AS claimant_registered_there,
-       others AS other_resident_ids,
+       CASE WHEN $access_personal THEN others ELSE [] END AS other_resident_ids,
        'Single-person discount open since ' + coalesce(d.from_date, 'an unknown date') + ' but '
          + toString(size(others)) + ' other adult(s) live at the dwelling'
          + CASE WHEN d.attr_disregard_type IS NULL THEN ' and none is declared as disregarded'
                 ELSE ' besides the declared disregarded adult (' + d.attr_disregard_type + ')' END
          + CASE WHEN corroborated THEN '' ELSE '; the account holder is not registered there by any other system' END
          + '.' AS reason,
-       [{source_system: d.source_system, record_id: d.record_id, date: d.from_date,
+       [{source_system: d.source_system, record_id: CASE WHEN $access_personal THEN d.record_id END, date: d.from_date,
          fact: 'single-person discount claimed from ' + coalesce(d.from_date, 'an unknown date')}]
          + reduce(acc = [], x IN o_evs | acc + x) AS evidence
 ORDER BY other_adults DESC, resident_id

@@ -19,14 +19,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graph.access import RESERVED_PARAMS, AccessContext
+from graph.access import RESERVED_PARAMS, AccessContext, load_policy
 
 CATEGORIES = ("detector", "question", "app")
+SUPPRESS_PARAM = "suppress_below"  # a query's small-number threshold: never below the configured one
 MODES = ("read", "write")
 PARAM_TYPES = ("string", "int", "float", "bool", "date", "list")
 REQUIRED_KEYS = ("name", "title", "description", "category", "roles", "mode")
-ALLOWED_KEYS = frozenset(REQUIRED_KEYS) | {"param", "example"}
-_REPEATABLE = frozenset({"description", "param", "example"})
+ALLOWED_KEYS = frozenset(REQUIRED_KEYS) | {"param", "example", "restrictions"}
+_REPEATABLE = frozenset({"description", "param", "example", "restrictions"})
+_RESIDENT = re.compile(r":\s*Resident\b")
+_ADDRESS = re.compile(r":\s*Address\b")
+_RESIDENT_FILTERS = ("access_sealed", "access_opt_out")
 _HEADER_LINE = re.compile(r"^//\s*([A-Za-z_][A-Za-z0-9_]*)\s*:\s?(.*)$")
 _PARAM_DECL = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s+([A-Za-z]+)\s*(?:=\s*(.*?))?\s*$")
 _PARAM_USE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -333,6 +337,8 @@ def parse_query(source: str, path: Path) -> SavedQuery:
             raise QueryFileError(path, line, f"${pname} is reserved (set by the runner); do not declare it")
         if pname not in used:
             raise QueryFileError(path, line, f"param {pname!r} is declared but the query never uses ${pname}")
+    if not any(v for _, v in values.get("restrictions", [])):
+        _check_restrictions(path, body_start, _code_lines(body_lines))
     if mode == "read" and _WRITE_CLAUSE.search(" ".join(_code_lines(body_lines))):
         raise QueryFileError(path, one("mode")[0], "mode is read but the query writes (CREATE/MERGE/SET/DELETE)")
 
@@ -342,6 +348,33 @@ def parse_query(source: str, path: Path) -> SavedQuery:
         category=category, roles=roles, mode=mode, params=params,
         example=" ".join(v for _, v in values.get("example", [])),
         text=text, file=path, columns=tuple(return_columns(text)))
+
+
+def _check_restrictions(path: Path, body_start: int, code: list[str]) -> None:
+    """Every saved query honours sealed records, the opt-out and protected addresses (issue 7).
+
+    A query that matches a Resident must use ``$access_sealed`` and ``$access_opt_out``; one that
+    matches an Address must test ``protected``. A query that handles them another way says so in a
+    ``// restrictions: <reason>`` header line. Checked at load so that a new query cannot forget.
+    """
+    joined = "\n".join(code)
+    for offset, line in enumerate(code):
+        if _RESIDENT.search(line):
+            missing = [f"${name}" for name in _RESIDENT_FILTERS if f"${name}" not in joined]
+            if missing:
+                raise QueryFileError(path, body_start + offset + 1,
+                                     f"matches a Resident but never uses {' or '.join(missing)} "
+                                     "(sealed residents and the national data opt-out must be honoured; "
+                                     "or explain in a '// restrictions: REASON' header line)")
+            break
+    for offset, line in enumerate(code):
+        if _ADDRESS.search(line):
+            if not re.search(r"\bprotected\b", joined):
+                raise QueryFileError(path, body_start + offset + 1,
+                                     "matches an Address but never tests protected (a protected address "
+                                     "must not appear on another person's view; or explain in a "
+                                     "'// restrictions: REASON' header line)")
+            break
 
 
 _WRITE_CLAUSE = re.compile(r"\b(CREATE|MERGE|DELETE|DETACH|SET|REMOVE)\b", re.IGNORECASE)
@@ -415,6 +448,26 @@ def _code_lines(lines: list[str]) -> list[str]:
     return out
 
 
+_TAIL_CLAUSE = re.compile(r"(?<![$.\w])(ORDER\s+BY|SKIP|LIMIT|UNION)\b", re.IGNORECASE)
+
+
+def _clause_end(code: str) -> int | None:
+    """Where the RETURN items end: the first ORDER BY/SKIP/LIMIT/UNION outside brackets.
+
+    A keyword inside brackets (``items[..$limit]``) or a parameter named like one (``$limit``) is part
+    of an item, not the end of the list.
+    """
+    depth = 0
+    for i, ch in enumerate(code):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif depth == 0 and _TAIL_CLAUSE.match(code, i):
+            return i
+    return None
+
+
 def return_columns(text: str) -> list[str]:
     """Column names of the final RETURN (so an empty result still has its columns)."""
     code = "\n".join(_code_lines(text.splitlines()))
@@ -423,9 +476,9 @@ def return_columns(text: str) -> list[str]:
         return []
     tail = text[matches[-1].end():]
     tail_code = code[matches[-1].end():]
-    end = re.search(r"\b(ORDER\s+BY|SKIP|LIMIT|UNION)\b", tail_code, re.IGNORECASE)
-    if end:
-        tail, tail_code = tail[:end.start()], tail_code[:end.start()]
+    end = _clause_end(tail_code)
+    if end is not None:
+        tail, tail_code = tail[:end], tail_code[:end]
     tail = re.sub(r"^\s*DISTINCT\b", "", tail, flags=re.IGNORECASE)
     tail_code = re.sub(r"^\s*DISTINCT\b", "", tail_code, flags=re.IGNORECASE)
     items, depth, start = [], 0, 0
@@ -457,6 +510,9 @@ def run_saved(store: Any, query: SavedQuery, raw_params: Mapping[str, Any], acce
         raise Forbidden(f"the {access.role} role may not run {query.name!r} "
                         f"(allowed: {', '.join(sorted(query.roles))})")
     params = query.coerce(raw_params)
+    if SUPPRESS_PARAM in params:  # small-number suppression: the configured threshold is a floor
+        floor = load_policy().disclosure_threshold
+        params[SUPPRESS_PARAM] = max(int(params[SUPPRESS_PARAM] or 0), floor)
     params.update(access.query_params())
     run = store.read if query.mode == "read" else store.write
     t0 = time.perf_counter()

@@ -210,6 +210,40 @@ def fixture_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_fixture_index(tmp_path_factory.mktemp("index"))
 
 
+PASSWORD = "correct horse battery"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def make_app(data_dir: Path, store: Any, index: Path | None = None, roles: tuple[str, ...] = (), *,
+             password: str = PASSWORD, **config: Any) -> Any:
+    """A fresh web app on a real store (Flask tutorial style: one app per test module), with one
+    approved account per role, named after the role."""
+    import webapp
+    from webapp import accounts
+
+    app = webapp.create_app({"DATA_DIR": data_dir, "STORE": store, "INDEX_DIR": index, **config})
+    with app.app_context():
+        for role in roles:
+            accounts.create_user(role, password, role, "Team " + role, approved=True, approved_by="test")
+    return app
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's chromium driven by Playwright (its own browser download cannot work offline)."""
+    import shutil
+
+    chromium = shutil.which("chromium")
+    if not chromium:
+        pytest.skip("Debian chromium is not installed (run `make browser`)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
 class LiveServer:
     """A werkzeug server for one app on 127.0.0.1 and a free port, in a thread."""
 

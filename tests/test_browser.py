@@ -11,9 +11,6 @@ from typing import Any
 
 import pytest
 
-import webapp
-from webapp import accounts
-
 pytestmark = pytest.mark.browser
 PASSWORD = "browser test password"
 ROLES = ("fraud_investigator", "social_worker", "analyst", "ig_officer", "administrator")
@@ -24,29 +21,13 @@ PURPOSES = {"fraud_investigator": ("fraud_investigation", "FRAUD-B-1"), "social_
 
 @pytest.fixture(scope="module")
 def live(borough_store: Any, fixture_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from conftest import LiveServer
+    from conftest import LiveServer, make_app
 
-    app = webapp.create_app({"DATA_DIR": tmp_path_factory.mktemp("webapp-browser"), "STORE": borough_store,
-                             "INDEX_DIR": fixture_index, "LOCALHOST": True})
-    with app.app_context():
-        for role in ROLES:
-            accounts.create_user(role, PASSWORD, role, "Team", approved=True)
+    app = make_app(tmp_path_factory.mktemp("webapp-browser"), borough_store, fixture_index, ROLES,
+                   password=PASSWORD, LOCALHOST=True)
     server = LiveServer(app)
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM:
-        pytest.skip("Debian chromium is not installed (run `make browser`)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM,
-                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield b
-        b.close()
 
 
 class Visit:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_browser import PASSWORD, Visit, browser  # noqa: F401 - module fixture reused
+from test_browser import PASSWORD, Visit
 
 import webapp
 from graph.access import load_policy

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_browser import PASSWORD, Visit, browser  # noqa: F401 - module fixture reused
+from test_browser import PASSWORD, Visit
 from test_webapp import basis_for
 
 import webapp

@@ -11,9 +11,7 @@ from typing import Any
 
 import pytest
 
-import webapp
 from graph.access import load_policy
-from webapp import accounts
 
 pytestmark = pytest.mark.browser
 PASSWORD = "browser test password"
@@ -25,29 +23,13 @@ REASON = "Single person discount review FR-B-2: verify who else lives at the cla
 
 @pytest.fixture(scope="module")
 def live(borough_store: Any, fixture_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from conftest import LiveServer
+    from conftest import LiveServer, make_app
 
-    app = webapp.create_app({"DATA_DIR": tmp_path_factory.mktemp("webapp-browser-pseud"), "STORE": borough_store,
-                             "INDEX_DIR": fixture_index, "LOCALHOST": True})
-    with app.app_context():
-        for role in PURPOSES:
-            accounts.create_user(role, PASSWORD, role, "Team", approved=True)
+    app = make_app(tmp_path_factory.mktemp("webapp-browser-pseud"), borough_store, fixture_index, tuple(PURPOSES),
+                   password=PASSWORD, LOCALHOST=True)
     server = LiveServer(app)
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM:
-        pytest.skip("Debian chromium is not installed (run `make browser`)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM,
-                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield b
-        b.close()
 
 
 def login(browser: Any, live: Any, role: str) -> Any:

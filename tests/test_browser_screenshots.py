@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_browser import PASSWORD, Visit, browser, live  # noqa: F401 - module fixtures reused
+from test_browser import PASSWORD, Visit, live  # noqa: F401 - module fixture reused
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(os.environ.get("RESIDEX_SCREENSHOTS") != "1",

@@ -43,6 +43,7 @@ MATCH (r:Resident)
 WHERE r.last_name = $surname AND ($since IS NULL OR r.since >= $since)
   AND $flag = $flag AND $ratio >= 0 AND size($wards) >= 0
   AND any(s IN r.sources WHERE s IN $access_sources)
+  AND ($access_sealed OR NOT coalesce(r.sealed, false)) AND ($access_opt_out OR NOT coalesce(r.opt_out, false))
 RETURN r.resident_id AS resident_id,
        CASE WHEN $access_personal THEN r.last_name ELSE r.pseudonym END AS name,
        $today AS today
@@ -254,7 +255,8 @@ def test_run_saved_refuses_reserved_params_from_the_request(tmp_path: Path, stor
 def test_write_mode_goes_down_the_write_path(tmp_path: Path, store) -> None:
     write(tmp_path, "tag", "\n".join([
         "// name: tag", "// title: Tag", "// description: Tag a resident", "// category: app",
-        "// roles: ig_officer", "// mode: write", "// param: rid string | resident",
+        "// roles: ig_officer", "// mode: write", "// restrictions: a test of the write path",
+        "// param: rid string | resident",
         "MATCH (r:Resident {resident_id: $rid}) SET r.tagged = $today RETURN r.tagged AS tagged"]))
     q = load_library(tmp_path).get("tag")
     res = run_saved(store, q, {"rid": "R1"}, _ctx("ig_officer"))
@@ -266,3 +268,39 @@ def test_shipped_library_loads() -> None:
     assert len(lib) > 0
     for q in lib:
         assert q.file.parent.name == "cypher" and q.category in ("detector", "question", "app")
+
+
+def test_return_columns_are_not_cut_by_a_keyword_inside_an_item() -> None:
+    # `[..$limit]` and `a.limit` are parts of items, not the LIMIT clause
+    text = "MATCH (a) RETURN 'X' AS part, items[..$limit] AS items, a.limit AS l, size(items) AS total LIMIT $limit"
+    assert return_columns(text) == ["part", "items", "l", "total"]
+    assert return_columns("MATCH (a) RETURN a.x AS x ORDER BY x SKIP 1") == ["x"]
+
+
+def test_a_query_without_the_restriction_filters_is_rejected_naming_the_line(tmp_path: Path) -> None:
+    broken(tmp_path, "  AND ($access_sealed OR NOT coalesce(r.sealed, false)) AND ($access_opt_out OR NOT "
+                     "coalesce(r.opt_out, false))\n", "")
+    e = error_of(tmp_path)
+    assert e.line == 15 and "matches a Resident but never uses $access_sealed or $access_opt_out" in str(e)
+    assert str(e).startswith(f"{tmp_path / 'people.cypher'}:15:")
+    broken(tmp_path, "($access_opt_out OR NOT coalesce(r.opt_out, false))", "true")
+    assert "never uses $access_opt_out" in str(error_of(tmp_path))
+
+
+def test_an_address_query_must_test_protected(tmp_path: Path) -> None:
+    broken(tmp_path, "MATCH (r:Resident)\n", "MATCH (r:Resident)-[:LIVES_AT]->(a:Address)\n")
+    e = error_of(tmp_path)
+    assert e.line == 15 and "matches an Address but never tests protected" in str(e)
+    broken(tmp_path, "MATCH (r:Resident)\n", "MATCH (r:Resident)-[:LIVES_AT]->(a:Address)\n"
+                                               "WHERE NOT coalesce(a.protected, false)\n")
+    assert load_library(tmp_path).get("people")
+
+
+def test_restrictions_header_explains_an_exception(tmp_path: Path) -> None:
+    text = GOOD.format(name="people").replace(
+        "  AND ($access_sealed OR NOT coalesce(r.sealed, false)) AND ($access_opt_out OR NOT "
+        "coalesce(r.opt_out, false))\n", "")
+    write(tmp_path, "people", text.replace("// mode: read\n", "// mode: read\n// restrictions: handled by the caller\n"))
+    assert load_library(tmp_path).get("people")
+    write(tmp_path, "people", text.replace("// mode: read\n", "// mode: read\n// restrictions:\n"))
+    assert "never uses $access_sealed" in str(error_of(tmp_path))  # an empty reason is no reason

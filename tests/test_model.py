@@ -35,13 +35,15 @@ def test_malformed_model_names_the_key(raw: dict, message: str) -> None:
 def test_purpose_narrows_the_role() -> None:
     policy = load_policy()
     sw = policy.context(user="u", role="social_worker")
-    planning = policy.context(user="u", role="social_worker", purpose="service_planning")
+    planning = policy.context(user="u", role="social_worker", purpose="service_planning",
+                              legal_basis=policy.purposes["service_planning"].legal_bases[0])
     assert "police_contacts" in sw.sources and "police_contacts" not in planning.sources
     assert planning.sources < sw.sources
     with pytest.raises(AccessError, match="not open to"):
         policy.context(user="u", role="analyst", purpose="safeguarding", case_ref="C1")
     with pytest.raises(AccessError, match="case reference"):
-        policy.context(user="u", role="social_worker", purpose="safeguarding")
+        policy.context(user="u", role="social_worker", purpose="safeguarding",
+                       legal_basis=policy.purposes["safeguarding"].legal_bases[0])
     assert policy.context(user="u", role="analyst").query_params()["access_personal"] is False
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import make_app
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -35,11 +36,7 @@ def basis_for(purpose: str) -> str:
 
 @pytest.fixture(scope="module")
 def app(borough_store: Any, fixture_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    app = webapp.create_app({"DATA_DIR": tmp_path_factory.mktemp("webapp"), "STORE": borough_store,
-                             "INDEX_DIR": fixture_index, "TESTING": True})
-    with app.app_context():
-        for role in ROLES:
-            accounts.create_user(role, PASSWORD, role, "Team " + role, approved=True, approved_by="test")
+    app = make_app(tmp_path_factory.mktemp("webapp"), borough_store, fixture_index, ROLES, password=PASSWORD, TESTING=True)
     yield app
 
 

@@ -10,13 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ADDRESSES, CLAIMS, CONTACTS, RECORDS, RESIDENTS
+from conftest import ADDRESSES, CLAIMS, CONTACTS, RECORDS, RESIDENTS, make_app
 from flask import Flask
 from flask.testing import FlaskClient
 
-import webapp
 from graph.access import load_policy
-from webapp import accounts
 
 PASSWORD = "correct horse battery"
 ROLES = ("fraud_investigator", "social_worker", "analyst", "ig_officer")
@@ -73,11 +71,7 @@ class Session:
 
 @pytest.fixture(scope="module")
 def app(borough_store: Any, fixture_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    app = webapp.create_app({"DATA_DIR": tmp_path_factory.mktemp("webapp-pseud"), "STORE": borough_store,
-                             "INDEX_DIR": fixture_index, "TESTING": True})
-    with app.app_context():
-        for role in ROLES:
-            accounts.create_user(role, PASSWORD, role, "Team " + role, approved=True, approved_by="test")
+    app = make_app(tmp_path_factory.mktemp("webapp-pseud"), borough_store, fixture_index, ROLES, password=PASSWORD, TESTING=True)
     yield app
 
 

@@ -9,12 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import make_app
 from flask import Flask
 from test_webapp import PASSWORD, PURPOSES, ROLES, Session, audit_rows, basis_for
 
-import webapp
 from graph.access import load_policy
-from webapp import accounts
 
 PROTECTED_GET = {  # path -> roles that may open it (webapp/views.yaml)
     "/search?name=Khan": ("fraud_investigator", "social_worker", "ig_officer"),
@@ -32,11 +31,7 @@ API_GET = ("/api/search?name=Khan", "/api/network/resident/R001", "/api/network/
 
 @pytest.fixture(scope="module")
 def app(borough_store: Any, fixture_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    app = webapp.create_app({"DATA_DIR": tmp_path_factory.mktemp("webapp-purpose"), "STORE": borough_store,
-                             "INDEX_DIR": fixture_index, "TESTING": True})
-    with app.app_context():
-        for role in ROLES:
-            accounts.create_user(role, PASSWORD, role, "Team " + role, approved=True, approved_by="test")
+    app = make_app(tmp_path_factory.mktemp("webapp-purpose"), borough_store, fixture_index, ROLES, password=PASSWORD, TESTING=True)
     yield app
 
 

@@ -14,22 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import make_app
 from flask import Flask
 from test_webapp import PASSWORD, ROLES, Session, audit_rows, basis_for
-
-import webapp
-from webapp import accounts
 
 SAR_REF = "SAR-2025-123"
 
 
 @pytest.fixture(scope="module")
 def app(borough_store: Any, fixture_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    app = webapp.create_app({"DATA_DIR": tmp_path_factory.mktemp("webapp-sar"), "STORE": borough_store,
-                             "INDEX_DIR": fixture_index, "TESTING": True})
-    with app.app_context():
-        for role in ROLES:
-            accounts.create_user(role, PASSWORD, role, "Team " + role, approved=True, approved_by="test")
+    app = make_app(tmp_path_factory.mktemp("webapp-sar"), borough_store, fixture_index, ROLES, password=PASSWORD, TESTING=True)
     yield app
 
 
