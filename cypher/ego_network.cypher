@@ -61,23 +61,24 @@ OPTIONAL MATCH (sr:SourceRecord {record_key: e.source_system + ':' + e.record_id
 WITH r, depth, capped, truncated, total_nodes, kept, e, max(rt.match_probability) AS confidence
 WITH r, depth, capped, truncated, total_nodes, kept,
      collect(CASE WHEN e IS NULL THEN null ELSE {
-       source: 'R:' + startNode(e).resident_id,
-       target: CASE WHEN type(e) IN ['LIVES_AT', 'CLAIMS'] THEN 'A:' + endNode(e).uprn ELSE 'R:' + endNode(e).resident_id END,
+       source: 'R:' + (CASE WHEN $access_personal THEN startNode(e).resident_id ELSE startNode(e).pseudonym END),
+       target: CASE WHEN type(e) IN ['LIVES_AT', 'CLAIMS'] THEN 'A:' + (CASE WHEN $access_personal THEN endNode(e).uprn ELSE toString(id(endNode(e))) END) ELSE 'R:' + (CASE WHEN $access_personal THEN endNode(e).resident_id ELSE endNode(e).pseudonym END) END,
        type: type(e), claim_type: e.claim_type, from_date: e.from_date, to_date: e.to_date,
-       current: e.current, source_system: e.source_system, record_id: e.record_id, confidence: confidence} END) AS edges
+       current: e.current, source_system: e.source_system, record_id: CASE WHEN $access_personal THEN e.record_id END, confidence: confidence} END) AS edges
 WITH r, depth, capped, truncated, total_nodes, edges, [c IN capped | c.node] AS capped_nodes,
-     [k IN kept | {id: CASE WHEN k.node:Address THEN 'A:' + k.node.uprn ELSE 'R:' + k.node.resident_id END,
+     [k IN kept | {id: CASE WHEN k.node:Address THEN 'A:' + (CASE WHEN $access_personal THEN k.node.uprn ELSE toString(id(k.node)) END) ELSE 'R:' + (CASE WHEN $access_personal THEN k.node.resident_id ELSE k.node.pseudonym END) END,
                    kind: CASE WHEN k.node:Address THEN 'address' ELSE 'resident' END,
-                   resident_id: k.node.resident_id, uprn: CASE WHEN k.node:Address THEN k.node.uprn END,
+                   resident_id: CASE WHEN $access_personal THEN k.node.resident_id END, uprn: CASE WHEN k.node:Address AND $access_personal THEN k.node.uprn END,
                    label: CASE WHEN k.node:Address
                                THEN (CASE WHEN $access_personal THEN k.node.address_text ELSE 'Dwelling in ' + coalesce(k.node.ward, 'unknown ward') END)
                                ELSE (CASE WHEN $access_personal THEN k.node.full_name ELSE k.node.pseudonym END) END,
                    ward: CASE WHEN k.node:Address THEN k.node.ward END, birth_year: k.node.birth_year, property_type: k.node.property_type,
                    hop: k.hop}] AS nodes
-RETURN r.resident_id AS resident_id, depth, size(nodes) AS node_count, size(edges) AS edge_count, total_nodes,
-       truncated, [c IN capped | {id: CASE WHEN c.node:Address THEN 'A:' + c.node.uprn ELSE 'R:' + c.node.resident_id END,
+RETURN CASE WHEN $access_personal THEN r.resident_id END AS resident_id,
+       r.pseudonym AS pseudonym, depth, size(nodes) AS node_count, size(edges) AS edge_count, total_nodes,
+       truncated, [c IN capped | {id: CASE WHEN c.node:Address THEN 'A:' + (CASE WHEN $access_personal THEN c.node.uprn ELSE toString(id(c.node)) END) ELSE 'R:' + (CASE WHEN $access_personal THEN c.node.resident_id ELSE c.node.pseudonym END) END,
                                   degree: c.degree}] AS capped,
-       [n IN nodes | n {.*, capped: n.id IN [c IN capped | CASE WHEN c.node:Address THEN 'A:' + c.node.uprn ELSE 'R:' + c.node.resident_id END]}] AS nodes,
+       [n IN nodes | n {.*, capped: n.id IN [c IN capped | CASE WHEN c.node:Address THEN 'A:' + (CASE WHEN $access_personal THEN c.node.uprn ELSE toString(id(c.node)) END) ELSE 'R:' + (CASE WHEN $access_personal THEN c.node.resident_id ELSE c.node.pseudonym END) END]}] AS nodes,
        edges,
        toString(size(nodes)) + ' people and dwellings within ' + toString(depth) + ' hop(s)'
          + CASE WHEN size(capped) > 0 THEN '; ' + toString(size(capped)) + ' busy node(s) not expanded' ELSE '' END
