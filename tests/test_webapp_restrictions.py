@@ -8,8 +8,8 @@ states its purpose like a user would, then every page is fetched and searched fo
 from __future__ import annotations
 
 from collections.abc import Iterator
-from urllib.parse import unquote_plus
 from typing import Any
+from urllib.parse import unquote_plus
 
 import pytest
 from conftest import build_fixture_borough, make_app
