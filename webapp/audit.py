@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import current_app, g, has_request_context, request
 
-from webapp.db import Database
+from webapp.db import Database, Where
 
 
 @dataclass(frozen=True)
@@ -94,33 +94,11 @@ def search(*, username: str = "", resident_id: str = "", date_from: str = "", da
            action: str = "", purpose: str = "", case_ref: str = "", limit: int = 500) -> list[Entry]:
     """Entries filtered by user, person, date range (inclusive, ISO dates), action, purpose and case
     reference, newest first."""
-    where, params = [], []
-    if purpose:
-        where.append("a.purpose = ?")
-        params.append(purpose)
-    if case_ref:
-        where.append("a.case_ref = ?")
-        params.append(case_ref)
-    if username:
-        where.append("a.username = ?")
-        params.append(username)
-    if resident_id:
-        where.append("a.id IN (SELECT audit_id FROM audit_person WHERE resident_id = ?)")
-        params.append(resident_id)
-    if date_from:
-        where.append("a.ts >= ?")
-        params.append(dt.date.fromisoformat(date_from).isoformat())
-    if date_to:
-        where.append("a.ts < ?")
-        params.append((dt.date.fromisoformat(date_to) + dt.timedelta(days=1)).isoformat())
-    if action:
-        where.append("a.action = ?")
-        params.append(action)
-    sql = "SELECT a.* FROM audit a"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY a.id DESC LIMIT ?"
-    params.append(int(limit))
+    w = (Where().add("a.purpose = ?", purpose).add("a.case_ref = ?", case_ref).add("a.username = ?", username)
+         .add("a.id IN (SELECT audit_id FROM audit_person WHERE resident_id = ?)", resident_id)
+         .dates("a.ts", date_from, date_to).add("a.action = ?", action))
+    sql = w.around("SELECT a.* FROM audit a", "ORDER BY a.id DESC LIMIT ?")
+    params = [*w.params, int(limit)]
     return [Entry(r["id"], r["ts"], r["username"], r["role"], r["team"], r["action"], r["outcome"], r["path"],
                   [x for x in r["resident_ids"].split(",") if x], json.loads(r["detail"]), r["ip"],
                   r["purpose"], r["legal_basis"], r["case_ref"])

@@ -4,9 +4,47 @@ the graph is rebuilt from the index on every load, while accounts and the audit 
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
+
+
+class Where:
+    """A WHERE clause from optional filters: each is skipped when its value is empty, and every value is
+    bound as a parameter (the column names are the caller's constants, never a request's)."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.params: list[Any] = []
+
+    def add(self, clause: str, value: Any) -> Where:
+        if value not in (None, "", False):
+            self.parts.append(clause)
+            self.params.append(value)
+        return self
+
+    def flag(self, clause: str, on: bool) -> Where:
+        if on:
+            self.parts.append(clause)
+        return self
+
+    def dates(self, column: str, date_from: str, date_to: str) -> Where:
+        """An inclusive range of ISO dates on an ISO timestamp column."""
+        if date_from:
+            self.add(f"{column} >= ?", dt.date.fromisoformat(date_from).isoformat())
+        if date_to:
+            self.add(f"{column} < ?", (dt.date.fromisoformat(date_to) + dt.timedelta(days=1)).isoformat())
+        return self
+
+    def sql(self) -> str:
+        return " WHERE " + " AND ".join(self.parts) if self.parts else ""
+
+    def around(self, head: str, tail: str = "") -> str:
+        """``head`` (a fixed SELECT ... FROM), this clause, then ``tail`` (fixed ORDER BY / LIMIT)."""
+        return head + self.sql() + (" " + tail if tail else "")
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (

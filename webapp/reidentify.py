@@ -9,11 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from flask import current_app
 
-from webapp.db import Database
+from webapp.db import Database, Where
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS reidentification (
@@ -113,24 +112,10 @@ def record(*, username: str, role: str, team: str, purpose: str, legal_basis: st
 def attempts(*, username: str = "", date_from: str = "", date_to: str = "", unreviewed: bool = False,
              limit: int = 500) -> list[Attempt]:
     """Attempts filtered by user and date range (inclusive ISO dates), newest first."""
-    where: list[str] = []
-    params: list[Any] = []
-    if username:
-        where.append("username = ?")
-        params.append(username)
-    if date_from:
-        where.append("ts >= ?")
-        params.append(dt.date.fromisoformat(date_from).isoformat())
-    if date_to:
-        where.append("ts < ?")
-        params.append((dt.date.fromisoformat(date_to) + dt.timedelta(days=1)).isoformat())
-    if unreviewed:
-        where.append("review_outcome = ''")
-    sql = "SELECT * FROM reidentification"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY id DESC LIMIT ?"
-    params.append(int(limit))
+    w = (Where().add("username = ?", username).dates("ts", date_from, date_to)
+         .flag("review_outcome = ''", unreviewed))
+    sql = w.around("SELECT * FROM reidentification", "ORDER BY id DESC LIMIT ?")
+    params = [*w.params, int(limit)]
     return [Attempt(**{k: r[k] for k in r.keys()}) for r in _db().query(sql, tuple(params))]
 
 
