@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from graph.model import GraphModel, load_model
-from graph.pseudonym import load_key, pseudonym, pseudonyms
+from graph.pseudonym import household_ids, load_key, pseudonym, pseudonyms
 from graph.search_keys import alt_surname_keys, fold, phonetic, phonetic_many
 from graph.store import GraphStore, data_dir
 
@@ -610,7 +610,7 @@ class Loader:
             hh = members.group_by("uprn", use_threads=False).aggregate(
                 [("rid", "count"), ("adult", "sum"), ("child", "sum")]).sort_by("uprn")
             hu = hh.column("uprn").combine_chunks()
-            hid = pc.binary_join_element_wise("H-", hu, "")
+            hid = pa.array(household_ids(self.key, hu.to_pylist()), pa.string())
             counts["households"] = hh.num_rows
             g.add_nodes("Household", _arrow_table({"household_id": hid, "uprn": hu, "size": hh.column("rid_count"),
                                              "adults": hh.column("adult_sum"), "children": hh.column("child_sum"),
@@ -619,7 +619,7 @@ class Loader:
             g.add_rels("OCCUPIES", _arrow_table({"_s": hid, "_e": hu, "load_id": stamp(hh.num_rows)}).filter(occupied))
             m = members.filter(pc.is_in(members.column("uprn"), value_set=hu.filter(occupied)))
             g.add_rels("MEMBER_OF", _arrow_table({"_s": m.column("rid"),
-                                            "_e": pc.binary_join_element_wise("H-", m.column("uprn"), ""),
+                                            "_e": pc.take(hid, pc.index_in(m.column("uprn"), value_set=hu)),
                                             "load_id": stamp(m.num_rows)}))
         g.finish()
         return g, counts
@@ -745,7 +745,7 @@ class Loader:
                 by_uprn[r["_uprn"]].append(r)
         for uprn, members in sorted(by_uprn.items()):
             ages = [_age(m["_dob"], self.as_of) for m in members]
-            yield {"household_id": f"H-{uprn}", "uprn": uprn, "members": [m["resident_id"] for m in members],
+            yield {"household_id": household_ids(self.key, [uprn])[0], "uprn": uprn, "members": [m["resident_id"] for m in members],
                    "props": {"uprn": uprn, "size": len(members),
                              "adults": sum(1 for a in ages if a is None or a >= ADULT_AGE),
                              "children": sum(1 for a in ages if a is not None and a < ADULT_AGE)}}

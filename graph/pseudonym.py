@@ -31,3 +31,15 @@ def pseudonyms(key: bytes, resident_ids: list[str]) -> list[str]:
         h.update(rid.encode())
         out.append("P-" + h.hexdigest()[:12])
     return out
+
+
+def household_ids(key: bytes, uprns: list[str]) -> list[str]:
+    """Keyed, opaque household IDs such as ``H-9b1c0e…``: a household is one dwelling's residents, and an
+    ID built from the UPRN would locate a protected dwelling (a refuge) to anyone who saw it."""
+    base = hmac.new(key, digestmod=hashlib.sha256)
+    out = []
+    for uprn in uprns:
+        h = base.copy()
+        h.update(b"household:" + uprn.encode())
+        out.append("H-" + h.hexdigest()[:12])
+    return out

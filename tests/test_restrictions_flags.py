@@ -256,3 +256,13 @@ def test_the_leak_check_can_fail() -> None:
     """The check sees nested values: a leak planted in evidence is caught."""
     text = json.dumps([{"evidence": [{"fact": "registered at Safe House, 9 Quiet Row"}]}])
     assert _leaks(text, REFUGE) == ["Safe House"]
+
+
+def test_household_ids_do_not_locate_the_dwelling() -> None:
+    """The loader names a household by a keyed HMAC of its UPRN, never the UPRN itself."""
+    from graph.pseudonym import household_ids
+
+    ids = household_ids(b"key-one", ["100011", "100002"])
+    assert all(i.startswith("H-") and "100011" not in i and "100002" not in i for i in ids)
+    assert household_ids(b"key-one", ["100011"]) == ids[:1]
+    assert household_ids(b"key-two", ["100011"]) != ids[:1]
