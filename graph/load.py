@@ -523,10 +523,7 @@ class Loader:
         del t, cols, key
         # Q_LIVES_AT (_lives_at_rows)
         if lives_at is not None:
-            t = lives_at.read()
-            ok = _truthy(_col(t, "uprn"))
-            self._skip("lives_at", t.num_rows - pc.sum(ok.cast(pa.int64())).as_py() if t.num_rows else 0)
-            t = t.filter(ok)
+            t = self._placed("lives_at", lives_at.read())
             n = t.num_rows
             counts["lives_at"] = n
             to_date = _dates(_col(t, "to_date"))
@@ -539,10 +536,7 @@ class Loader:
                 "_k1": _str(ss), "_k2": rec}), ("_k1", "_k2"))
         # Q_CLAIMS (_claim_rows)
         if claims is not None:
-            t = claims.read()
-            ok = _truthy(_col(t, "uprn"))
-            self._skip("claims", t.num_rows - pc.sum(ok.cast(pa.int64())).as_py() if t.num_rows else 0)
-            t = t.filter(ok)
+            t = self._placed("claims", claims.read())
             n = t.num_rows
             counts["claims"] = n
             rec = _str(_col(t, "record_id"))
@@ -627,6 +621,12 @@ class Loader:
     def _skip(self, table: str, n: int) -> None:
         if n:
             self.report.skipped[table] = self.report.skipped.get(table, 0) + n
+
+    def _placed(self, table: str, t: pa.Table) -> pa.Table:
+        """The rows that name a dwelling; the others are counted as skipped (a fact needs its place)."""
+        ok = _truthy(_col(t, "uprn"))
+        self._skip(table, t.num_rows - pc.sum(ok.cast(pa.int64())).as_py() if t.num_rows else 0)
+        return t.filter(ok)
 
     def _ages(self, dob: Any) -> Any:
         """``_age`` over a date32 column on the reference date (null where the birth date is unknown)."""

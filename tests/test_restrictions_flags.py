@@ -13,6 +13,8 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -104,17 +106,24 @@ def _add_restricted(store: Any) -> None:
                 "CREATE (r)-[:MEMBER_OF]->(h)")
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+@contextmanager
+def restricted_store(folder: Path) -> Iterator[Any]:
+    """A real embedded FalkorDB in ``folder`` holding the fixture borough and the restricted people."""
     from graph.falkor import FalkorStore
 
-    s = FalkorStore(tmp_path_factory.mktemp("falkor-restricted"))
+    s = FalkorStore(folder)
     build_fixture_borough(s)
     _add_restricted(s)
     try:
         yield s
     finally:
         s.close()
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    with restricted_store(tmp_path_factory.mktemp("falkor-restricted")) as s:
+        yield s
 
 
 def ctx(role: str, purpose: str | None = None) -> AccessContext:

@@ -12,9 +12,9 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 import pytest
-from conftest import build_fixture_borough, make_app
+from conftest import make_app
 from flask import Flask
-from test_restrictions_flags import OPTED_OUT, REFUGE, SEALED, _add_restricted
+from test_restrictions_flags import OPTED_OUT, REFUGE, SEALED, restricted_store
 from test_webapp import PASSWORD, ROLES, Session
 
 from graph.library import load_library
@@ -32,16 +32,9 @@ PLANNING = frozenset({"sw_planning", "analyst"})
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    from graph.falkor import FalkorStore
-
-    store = FalkorStore(tmp_path_factory.mktemp("falkor-web-restricted"))
-    build_fixture_borough(store)
-    _add_restricted(store)
-    try:
+    with restricted_store(tmp_path_factory.mktemp("falkor-web-restricted")) as store:
         yield make_app(tmp_path_factory.mktemp("webapp-restricted"), store, None, ROLES, password=PASSWORD,
                        TESTING=True)
-    finally:
-        store.close()
 
 
 def _paths(role: str) -> list[tuple[str, str, dict[str, Any] | None]]:
