@@ -79,6 +79,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--engine", default="duckdb")
     ap.add_argument("--memory-limit", default=None)
+    ap.add_argument("--threshold", type=float, default=None, help="match threshold (default: run_link's)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-link-"))
     src = args.sources
@@ -93,7 +94,8 @@ def main() -> None:
     if out.exists():
         shutil.rmtree(out)
     with Sampler() as s:
-        summary = run_link(src, out, engine=args.engine, progress=s.progress, memory_limit=args.memory_limit)
+        kw = {} if args.threshold is None else {"match_threshold": args.threshold}
+        summary = run_link(src, out, engine=args.engine, progress=s.progress, memory_limit=args.memory_limit, **kw)
     scores = borough_scores(out, src)
     print(json.dumps({
         "records": summary["records"], "residents": summary["residents"], "engine": args.engine,

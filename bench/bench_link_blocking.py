@@ -51,7 +51,14 @@ def main() -> None:
         res[name] = {"pairs": int(pairs), "recall": round(found / n_true, 4) if n_true else None}
     hh = """(a.first_name_key = b.first_name_key AND a.last_name_key = b.last_name_key
              AND len(list_intersect(a.hh_names, b.hh_names)) > 0)"""
-    core = [c for c, name in zip(conds, RULES, strict=True) if name not in ("first+last", "dob")]
+    # a move: one address ended the day the other began (two cross-column rules in model.blocking_rules)
+    move = """((a.addr_to = b.addr_from OR a.addr_from = b.addr_to) AND a.first_initial = b.first_initial)"""
+    if {"addr_from", "addr_to"} <= set(con.execute("SELECT * FROM r LIMIT 0").df().columns):
+        found = con.execute(f"""SELECT count(*) FROM tp JOIN rt a ON a.unique_id = tp.l
+                                JOIN rt b ON b.unique_id = tp.rr WHERE {move}""").fetchall()[0][0]
+        res["move+initial"] = {"recall": round(found / n_true, 4) if n_true else None}
+        conds.append(move)
+    core = [c for c, name in zip(conds, [*RULES, "move"], strict=False) if name not in ("first+last", "dob")]
     found = con.execute(f"""SELECT count(*) FROM tp JOIN rt a ON a.unique_id = tp.l JOIN rt b
                             ON b.unique_id = tp.rr WHERE {' OR '.join(core + [hh])}""").fetchall()[0][0]
     res["union_core_rules_plus_coresident"] = round(found / n_true, 4)

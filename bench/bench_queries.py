@@ -238,6 +238,7 @@ def build(people: int, seed: int, work: Path, say=print, index: Path | None = No
     """
     from loaders.facts import run_facts
     from loaders.link import run_link
+    from loaders.restrictions import apply_restrictions
     from loaders.synthetic import generate
 
     src, idx, db = work / "sources", work / "index", work / "db"
@@ -255,6 +256,8 @@ def build(people: int, seed: int, work: Path, say=print, index: Path | None = No
     if not (idx / "lives_at.parquet").exists():
         run_facts(src, idx)
         say(f"facts in {time.perf_counter() - t:.0f}s")
+    if not (idx / "restrictions.parquet").exists():  # opt-outs, sealed records, refuges (as build_index)
+        apply_restrictions(src, idx)
     if not (db / "LOADED").exists():
         from graph.falkor import FalkorStore
         from graph.load import load_index

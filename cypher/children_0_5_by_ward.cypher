@@ -1,7 +1,9 @@
 // name: children_0_5_by_ward
 // title: Children aged 0-5 by ward
 // description: A de-personalised count of children aged 0 to 5 living in each ward, for service planning.
-// description: A child is counted when a visible source registers them at a dwelling now. Counts below
+// description: A child is counted when a visible source registers them at a dwelling now and no later
+// description: registration puts them elsewhere; a child with two such dwellings counts once, in the ward
+// description: of the most recent registration (then the first ward by name). Counts below
 // description: suppress_below are withheld (shown as null with suppressed = true) so that small numbers
 // description: cannot identify a family.
 // category: question
@@ -14,12 +16,12 @@ WITH toString(toInteger(substring($today, 0, 4)) - 6) + substring($today, 4) AS 
 MATCH (k:Resident)-[l:LIVES_AT]->(a:Address)
 WHERE k.dob > born_after AND k.dob <= $today AND l.current AND l.source_system IN $access_sources
   AND coalesce(k.deceased, false) = false AND ($access_sealed OR NOT coalesce(k.sealed, false)) AND ($access_opt_out OR NOT coalesce(k.opt_out, false))
-// where the child lives now: no later current registration elsewhere
-OPTIONAL MATCH (k)-[l2:LIVES_AT]->(b2:Address)
-WHERE l2.current AND b2.uprn <> a.uprn AND l2.source_system IN $access_sources AND l2.from_date > l.from_date
-WITH k, a, l, count(l2) AS later
-WHERE later = 0
-WITH k, head(collect(coalesce(a.ward, 'Unknown'))) AS ward
+// where the child lives now: no later current registration elsewhere (superseded_by, graph/tenure.py)
+WITH k, a, l
+WHERE none(x IN coalesce(l.superseded_by, []) WHERE x IN $access_sources)
+WITH k, collect({ward: coalesce(a.ward, 'Unknown'), since: coalesce(l.from_date, '')}) AS homes
+WITH k, reduce(b = head(homes), h IN homes |
+       CASE WHEN h.since > b.since OR (h.since = b.since AND h.ward < b.ward) THEN h ELSE b END).ward AS ward
 WITH ward, count(k) AS n
 RETURN ward, CASE WHEN n < $suppress_below THEN null ELSE n END AS children_0_5, n < $suppress_below AS suppressed,
        CASE WHEN n < $suppress_below THEN 'Fewer than ' + toString($suppress_below) + ' children aged 0-5 in ' + ward

@@ -28,11 +28,8 @@ WHERE p.claim_type = 'council_tax_liability' AND p.source_system = e.source_syst
 WITH ll, e, a, e_end, o, l, count(p) AS billed
 WHERE billed = 0
 // an open-ended registration counts only if no later current registration puts the person elsewhere
-OPTIONAL MATCH (o)-[l2:LIVES_AT]->(b2:Address)
-WHERE l.to_date IS NULL AND l2.current AND b2.uprn <> a.uprn AND l2.source_system IN $access_sources
-  AND l2.from_date > l.from_date
-WITH ll, e, a, e_end, o, l, count(l2) AS later
-WHERE later = 0
+WITH ll, e, a, e_end, o, l
+WHERE l.to_date IS NOT NULL OR none(x IN coalesce(l.superseded_by, []) WHERE x IN $access_sources)
 WITH ll, e, a, e_end, o,
      collect({source_system: l.source_system, record_id: l.record_id, date: l.from_date,
               fact: (CASE WHEN $access_personal THEN o.full_name ELSE o.pseudonym END)

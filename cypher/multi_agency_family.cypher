@@ -21,10 +21,8 @@ WITH DISTINCT m
 // later current registration elsewhere)
 MATCH (m)-[l:LIVES_AT]->(h:Address)
 WHERE l.current AND l.source_system IN $access_sources AND NOT coalesce(h.protected, false)
-OPTIONAL MATCH (m)-[l2:LIVES_AT]->(b2:Address)
-WHERE l2.current AND b2.uprn <> h.uprn AND l2.source_system IN $access_sources AND l2.from_date > l.from_date
-WITH m, h, l, count(l2) AS later
-WHERE later = 0
+WITH m, h, l
+WHERE none(x IN coalesce(l.superseded_by, []) WHERE x IN $access_sources)
 WITH DISTINCT m, h
 MATCH (m)-[:HAD_CONTACT]->(c:AgencyContact)
 WHERE c.source_system IN $agencies AND c.source_system IN $access_sources AND c.contact_date IS NOT NULL

@@ -24,20 +24,16 @@ WITH child_dob, s, incidents,
 // where the adult lives now
 MATCH (s)-[l:LIVES_AT]->(a:Address)
 WHERE l.current AND l.source_system IN $access_sources AND NOT coalesce(a.protected, false)
-OPTIONAL MATCH (s)-[l2:LIVES_AT]->(b2:Address)
-WHERE l2.current AND b2.uprn <> a.uprn AND l2.source_system IN $access_sources AND l2.from_date > l.from_date
-WITH child_dob, s, incidents, last_incident, a, l, count(l2) AS later
-WHERE later = 0
+WITH child_dob, s, incidents, last_incident, a, l
+WHERE none(x IN coalesce(l.superseded_by, []) WHERE x IN $access_sources)
 WITH DISTINCT child_dob, s, incidents, last_incident, a
 // children living there now
 MATCH (k:Resident)-[kl:LIVES_AT]->(a)
 WHERE k <> s AND kl.current AND kl.source_system IN $access_sources AND k.dob < last_incident
   AND ($access_sealed OR NOT coalesce(k.sealed, false)) AND ($access_opt_out OR NOT coalesce(k.opt_out, false))
   AND k.dob > toString(toInteger(substring(last_incident, 0, 4)) - 18) + substring(last_incident, 4)
-OPTIONAL MATCH (k)-[k2:LIVES_AT]->(b3:Address)
-WHERE k2.current AND b3.uprn <> a.uprn AND k2.source_system IN $access_sources AND k2.from_date > kl.from_date
-WITH child_dob, s, incidents, last_incident, a, k, kl, count(k2) AS later
-WHERE later = 0
+WITH child_dob, s, incidents, last_incident, a, k, kl
+WHERE none(x IN coalesce(kl.superseded_by, []) WHERE x IN $access_sources)
 WITH child_dob, s, incidents, last_incident, a, k, collect(kl)[0] AS kl
 WITH child_dob, s, incidents, last_incident, a, collect(k) AS children, collect(kl) AS child_regs
 RETURN s.resident_id AS resident_id, a.uprn AS uprn,

@@ -19,50 +19,62 @@
 // param: years int = 3 | look-back for police and social-care facts
 // param: limit int = 1000 | most families returned
 // example: residex query supporting_families -p min_criteria=2
-WITH toString(toInteger(substring($today, 0, 4)) - $years) + substring($today, 4) AS since,
-     toString(toInteger(substring($today, 0, 4)) - 18) + substring($today, 4) AS child_dob
-// facts that meet a criterion: police and children's social care contacts in the look-back, out-of-work
-// benefits now, school attendance under 90% or exclusions, open or recent social-care cases
-MATCH (m:Resident)-[x:HAD_CONTACT|CLAIMS]->(n)
-WHERE NOT coalesce(m.deceased, false)
-  AND ($access_sealed OR NOT coalesce(m.sealed, false)) AND ($access_opt_out OR NOT coalesce(m.opt_out, false))
-  AND ((type(x) = 'HAD_CONTACT' AND n.source_system IN ['police_contacts', 'childrens_social_care']
-        AND n.contact_date >= since)
-    OR (type(x) = 'CLAIMS'
-        AND ((x.claim_type IN ['universal_credit', 'esa'] AND (x.to_date IS NULL OR x.to_date >= $today)
-              AND coalesce(m.dob, '0000-00-00') <= child_dob)
-             OR (x.claim_type = 'school_place'
-                 AND (coalesce(x.attr_attendance_pct, 100.0) < 90 OR coalesce(x.attr_exclusions, 0) > 0))
-             OR (x.source_system = 'childrens_social_care' AND coalesce(x.to_date, $today) >= since))))
-WITH child_dob, m,
-     CASE WHEN type(x) = 'HAD_CONTACT'
-          THEN {agency: n.agency, source_system: n.source_system, record_id: n.record_id, date: n.contact_date,
-                kind: n.contact_type,
-                criterion: CASE WHEN n.source_system = 'childrens_social_care' THEN 'children_need_help'
-                                WHEN n.contact_type STARTS WITH 'Domestic abuse' THEN 'domestic_abuse'
-                                WHEN coalesce(n.role, 'Suspect') = 'Suspect' THEN 'crime_asb' END}
-          ELSE {agency: x.source_system, source_system: x.source_system, record_id: x.record_id, date: x.from_date,
-                kind: x.claim_type, attendance: x.attr_attendance_pct, exclusions: x.attr_exclusions,
-                criterion: CASE WHEN x.claim_type = 'school_place' THEN 'education'
-                                WHEN x.source_system = 'childrens_social_care' THEN 'children_need_help'
-                                ELSE 'worklessness' END} END AS fact
-WHERE fact.source_system IN $access_sources AND fact.criterion IS NOT NULL
-WITH child_dob, m, collect(fact) AS facts
+CALL {
+  // facts that meet a criterion, in two passes (one pattern over both relationship types with an OR of
+  // their conditions took half as long again): police and children's social care contacts in the look-back
+  MATCH (m:Resident)-[:HAD_CONTACT]->(n:AgencyContact)
+  WHERE n.source_system IN ['police_contacts', 'childrens_social_care'] AND n.source_system IN $access_sources
+    AND n.contact_date >= toString(toInteger(substring($today, 0, 4)) - $years) + substring($today, 4)
+  // the person tests after a WITH, so that the planner starts from the few contacts, not every resident
+  WITH m, n
+  WHERE NOT coalesce(m.deceased, false)
+    AND ($access_sealed OR NOT coalesce(m.sealed, false)) AND ($access_opt_out OR NOT coalesce(m.opt_out, false))
+  RETURN m, {agency: n.agency, source_system: n.source_system, record_id: n.record_id, date: n.contact_date,
+             kind: n.contact_type,
+             criterion: CASE WHEN n.source_system = 'childrens_social_care' THEN 'children_need_help'
+                             WHEN n.contact_type STARTS WITH 'Domestic abuse' THEN 'domestic_abuse'
+                             WHEN coalesce(n.role, 'Suspect') = 'Suspect' THEN 'crime_asb' END} AS fact
+  UNION ALL
+  // ... then out-of-work benefits now (adults), school attendance under 90% or exclusions, and social-care
+  // cases open in the look-back
+  MATCH (m:Resident)-[x:CLAIMS]->()
+  WHERE ((x.claim_type IN ['universal_credit', 'esa'] AND (x.to_date IS NULL OR x.to_date >= $today)
+          AND coalesce(m.dob, '0000-00-00') <= toString(toInteger(substring($today, 0, 4)) - 18) + substring($today, 4))
+         OR (x.claim_type = 'school_place'
+             AND (coalesce(x.attr_attendance_pct, 100.0) < 90 OR coalesce(x.attr_exclusions, 0) > 0))
+         OR (x.source_system = 'childrens_social_care'
+             AND coalesce(x.to_date, $today) >= toString(toInteger(substring($today, 0, 4)) - $years)
+                                                + substring($today, 4)))
+    AND x.source_system IN $access_sources
+  WITH m, x
+  WHERE NOT coalesce(m.deceased, false)
+    AND ($access_sealed OR NOT coalesce(m.sealed, false)) AND ($access_opt_out OR NOT coalesce(m.opt_out, false))
+  RETURN m, {agency: x.source_system, source_system: x.source_system, record_id: x.record_id, date: x.from_date,
+             kind: x.claim_type, attendance: x.attr_attendance_pct, exclusions: x.attr_exclusions,
+             criterion: CASE WHEN x.claim_type = 'school_place' THEN 'education'
+                             WHEN x.source_system = 'childrens_social_care' THEN 'children_need_help'
+                             ELSE 'worklessness' END} AS fact
+}
+WITH m, fact
+WHERE fact.criterion IS NOT NULL
+WITH m, collect(fact) AS facts
 // the family: everyone living now where this person lives now (a current registration there and no later
 // current registration elsewhere)
 MATCH (m)-[l:LIVES_AT]->(h:Address)
 WHERE l.current AND l.source_system IN $access_sources AND NOT coalesce(h.protected, false)
-OPTIONAL MATCH (m)-[l2:LIVES_AT]->(b2:Address)
-WHERE l2.current AND b2.uprn <> h.uprn AND l2.source_system IN $access_sources AND l2.from_date > l.from_date
-WITH child_dob, m, facts, h, l, count(l2) AS later
-WHERE later = 0
-WITH DISTINCT child_dob, m, facts, h
-UNWIND facts AS f
-WITH child_dob, h, collect(DISTINCT f.criterion) AS criteria, collect([m, f]) AS member_facts
+WITH m, facts, h, l
+WHERE none(x IN coalesce(l.superseded_by, []) WHERE x IN $access_sources)
+WITH m, h, head(collect(facts)) AS facts
+// the family's criteria, from each member's own list, before any per-fact rows are made
+WITH h, collect(m) AS members, collect(facts) AS member_facts
+WITH h, members, member_facts,
+     reduce(c = [], fs IN member_facts |
+       reduce(c2 = c, f IN fs | CASE WHEN f.criterion IN c2 THEN c2 ELSE c2 + [f.criterion] END)) AS criteria
 WHERE size(criteria) >= $min_criteria
-UNWIND member_facts AS mf
-WITH child_dob, h, mf[0] AS m, mf[1] AS f
-WITH child_dob, h, f.criterion AS criterion,
+UNWIND range(0, size(members) - 1) AS i
+UNWIND member_facts[i] AS f
+WITH h, members[i] AS m, f
+WITH h, f.criterion AS criterion,
      collect({source_system: f.source_system, record_id: CASE WHEN $access_personal THEN f.record_id END,
               date: f.date,
               fact: f.criterion + ': ' + coalesce(f.kind, '')
@@ -72,13 +84,14 @@ WITH child_dob, h, f.criterion AS criterion,
                     + ' - ' + (CASE WHEN $access_personal THEN m.full_name ELSE m.pseudonym END)}) AS ev,
      collect(DISTINCT f.agency) AS agencies,
      collect(DISTINCT CASE WHEN $access_personal THEN m.resident_id ELSE m.pseudonym END) AS who
-WITH child_dob, h, collect({criterion: criterion, agencies: agencies, facts: size(ev),
+WITH h, collect({criterion: criterion, agencies: agencies, facts: size(ev),
                            resident_ids: CASE WHEN $access_personal THEN who ELSE [] END, people: who}) AS matrix,
      collect(ev[0..20]) AS evs
 WHERE size(matrix) >= $min_criteria
 // a family with at least one child living there now
 MATCH (k:Resident)-[kl:LIVES_AT]->(h)
-WHERE kl.current AND kl.source_system IN $access_sources AND k.dob > child_dob AND NOT coalesce(k.deceased, false)
+WHERE kl.current AND kl.source_system IN $access_sources AND NOT coalesce(k.deceased, false)
+  AND k.dob > toString(toInteger(substring($today, 0, 4)) - 18) + substring($today, 4)
   AND ($access_sealed OR NOT coalesce(k.sealed, false)) AND ($access_opt_out OR NOT coalesce(k.opt_out, false))
 WITH h, matrix, evs, count(DISTINCT k) AS children
 WITH h AS a, matrix, children, reduce(acc = [], e IN evs | acc + e) AS evidence

@@ -32,6 +32,7 @@ from graph.model import GraphModel, load_model
 from graph.pseudonym import household_ids, load_key, pseudonym, pseudonyms
 from graph.search_keys import alt_surname_keys, fold, phonetic, phonetic_many
 from graph.store import GraphStore, data_dir
+from graph.tenure import superseded_by
 
 Progress = Callable[[str], None]
 BATCH = 5000
@@ -94,7 +95,8 @@ UNWIND $rows AS row
 MATCH (r:Resident {resident_id: row.resident_id})
 MATCH (a:Address {uprn: row.uprn})
 MERGE (r)-[l:LIVES_AT {source_system: row.source_system, record_id: row.record_id}]->(a)
-SET l.from_date = row.from_date, l.to_date = row.to_date, l.current = row.current, l.load_id = $load_id
+SET l.from_date = row.from_date, l.to_date = row.to_date, l.current = row.current,
+    l.superseded_by = row.superseded_by, l.load_id = $load_id
 """
 
 Q_CLAIMS = """
@@ -332,7 +334,7 @@ class Loader:
         resident_rows = list(self._resident_rows(residents))
         self._write("residents", Q_RESIDENT, resident_rows)
         self._write("source records", Q_RECORD, self._record_rows(records))
-        self._write("lives_at", Q_LIVES_AT, self._lives_at_rows(lives_at))
+        self._write("lives_at", Q_LIVES_AT, self._lives_at_rows(lives_at, addresses))
         self._write("claims", Q_CLAIMS, self._claim_rows(claims))
         self._write("contacts", Q_CONTACT, self._contact_rows(contacts))
         by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -397,12 +399,12 @@ class Loader:
             g.node("SourceRecord", row["record_key"], {**row["props"], "load_id": lid})
             g.rel("RESOLVES_TO", row["record_key"], row["resident_id"],
                   {"match_probability": row["match_probability"], "load_id": lid})
-        for row in self._lives_at_rows(lives_at):  # Q_LIVES_AT
+        for row in self._lives_at_rows(lives_at, addresses):  # Q_LIVES_AT
             counts["lives_at"] += 1
             g.rel("LIVES_AT", row["resident_id"], row["uprn"],
                   {"source_system": row["source_system"], "record_id": row["record_id"],
                    "from_date": row["from_date"], "to_date": row["to_date"], "current": row["current"],
-                   "load_id": lid}, (row["source_system"], row["record_id"]))
+                   "superseded_by": row["superseded_by"], "load_id": lid}, (row["source_system"], row["record_id"]))
         for row in self._claim_rows(claims):  # Q_CLAIMS
             counts["claims"] += 1
             g.rel("CLAIMS", row["resident_id"], row["uprn"], {"claim_id": row["claim_id"], **row["props"],
@@ -523,16 +525,14 @@ class Loader:
         del t, cols, key
         # Q_LIVES_AT (_lives_at_rows)
         if lives_at is not None:
-            t = self._placed("lives_at", lives_at.read())
+            t = self._lives_at_table(lives_at, addresses)
             n = t.num_rows
             counts["lives_at"] = n
-            to_date = _dates(_col(t, "to_date"))
-            as_of = pa.scalar(self.as_of, pa.date32())
-            ss, rec = _col(t, "source_system"), _str(_col(t, "record_id"))
+            ss, rec = t.column("source_system"), t.column("record_id")
             g.add_rels("LIVES_AT", _arrow_table({
-                "_s": _str(_col(t, "resident_id")), "_e": _str(_col(t, "uprn")), "source_system": ss,
-                "record_id": rec, "from_date": _dates(_col(t, "from_date")), "to_date": to_date,
-                "current": pc.fill_null(pc.greater_equal(to_date, as_of), True), "load_id": stamp(n),
+                "_s": t.column("resident_id"), "_e": t.column("uprn"), "source_system": ss, "record_id": rec,
+                "from_date": t.column("from_date"), "to_date": t.column("to_date"), "current": t.column("current"),
+                "superseded_by": t.column("superseded_by"), "load_id": stamp(n),
                 "_k1": _str(ss), "_k2": rec}), ("_k1", "_k2"))
         # Q_CLAIMS (_claim_rows)
         if claims is not None:
@@ -703,16 +703,29 @@ class Loader:
                    "match_probability": row.get("match_probability"),
                    "props": _pick(row, allowed, ("record_key", "match_probability"))}
 
-    def _lives_at_rows(self, pf: pq.ParquetFile | None) -> Iterator[dict[str, Any]]:
-        for row in _rows(pf):
-            if not row.get("uprn"):
-                self.report.skipped["lives_at"] = self.report.skipped.get("lives_at", 0) + 1
-                continue
-            to_date = _as_date(row.get("to_date"))
-            yield {"resident_id": str(row["resident_id"]), "uprn": str(row["uprn"]),
-                   "source_system": row["source_system"], "record_id": str(row["record_id"]),
-                   "from_date": _as_date(row.get("from_date")), "to_date": to_date,
-                   "current": to_date is None or to_date >= self.as_of}
+    def _lives_at_table(self, pf: pq.ParquetFile, addresses: pq.ParquetFile | None) -> pa.Table:
+        """The placed registrations with ``current`` (on the reference date) and ``superseded_by``.
+
+        Only registrations that become relationships (their dwelling is in the gazetteer) can supersede
+        another, as only those are in the graph for a query to see.
+        """
+        t = self._placed("lives_at", pf.read())
+        to_date = _dates(_col(t, "to_date"))
+        from_date = _dates(_col(t, "from_date"))
+        current = pc.fill_null(pc.greater_equal(to_date, pa.scalar(self.as_of, pa.date32())), True)
+        rid, uprn, ss = _str(_col(t, "resident_id")), _str(_col(t, "uprn")), _col(t, "source_system")
+        known = (pc.is_in(uprn, value_set=pc.unique(_str(_col(addresses.read(columns=["uprn"]), "uprn"))))
+                 if addresses is not None else pa.array([False] * t.num_rows))
+        return pa.table({"resident_id": rid, "uprn": uprn, "source_system": ss,
+                         "record_id": _str(_col(t, "record_id")), "from_date": from_date, "to_date": to_date,
+                         "current": current,
+                         "superseded_by": superseded_by(rid, uprn, ss, from_date, pc.and_(current, known))})
+
+    def _lives_at_rows(self, pf: pq.ParquetFile | None, addresses: pq.ParquetFile | None) -> Iterator[dict[str, Any]]:
+        if pf is None:
+            return
+        for b in self._lives_at_table(pf, addresses).to_batches(BATCH):
+            yield from b.to_pylist()
 
     def _claim_rows(self, pf: pq.ParquetFile | None) -> Iterator[dict[str, Any]]:
         allowed = self.model.rel("CLAIMS").properties

@@ -33,7 +33,7 @@ from loaders.read import create_quarantine, read_source
 from loaders.standardise import pipeline
 
 Progress = Callable[[str], None]
-MATCH_THRESHOLD = 0.90  # pairs at or above this join a cluster (tuned in bench/bench_link.py)
+MATCH_THRESHOLD = 0.80  # pairs at or above this join a cluster (tuned with bench/bench_link.py --threshold)
 EXPLAIN_THRESHOLD = 0.50  # pairs kept from predict for explanations and the quality report
 # DOBs systems use when the real one is unknown: treated as missing, not as evidence
 PLACEHOLDER_DOBS = ("1900-01-01", "1901-01-01", "1800-01-01", "1899-12-31", "1111-11-11", "1850-01-01")

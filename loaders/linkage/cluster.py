@@ -16,7 +16,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 DOB_TOLERANCE_DAYS = 400
-AMBIGUITY_BITS = 2.0  # a record as close (in match weight) to two conflicting residents joins neither
+AMBIGUITY_BITS = 0.0  # an undated record at least as close (match weight) to a conflicting resident joins neither
 
 
 def dob_compatible(a: date, b: date) -> bool:
@@ -128,8 +128,9 @@ def cluster(nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[np.ndarray, dict[
         parent[rb] = ra
         ca.absorb(cb)
         info.pop(rb, None)
-    # ambiguity guard: an undated record whose link to another, conflicting resident is about as
-    # strong as its link to its own (the son's electoral entry, equally like father and son) is detached
+    # ambiguity guard: an undated record whose link to another, conflicting resident is at least as
+    # strong as its link to its own, less AMBIGUITY_BITS (the son's electoral entry, equally like father
+    # and son), is detached
     undated = np.array([not isinstance(d, date) for d in dobs], dtype=bool)
     sel = undated[ea] | undated[eb]
     best: dict[tuple[int, int], float] = {}

@@ -16,13 +16,16 @@ from splink import ColumnExpression
 
 
 def _lvl(sql: str, label: str, tf_col: str | None = None, null: bool = False,
-         m: float | None = None) -> dict[str, Any]:
-    """A level; ``m`` is the starting m probability (kept if the data is too small to train)."""
+         m: float | None = None, fix_m: bool = False) -> dict[str, Any]:
+    """A level; ``m`` is the starting m probability (kept if the data is too small to train, and
+    always when ``fix_m``: EM does not re-estimate it)."""
     d: dict[str, Any] = {"sql_condition": sql, "label_for_charts": label}
     if null:
         d["is_null_level"] = True
     if m is not None:
         d["m_probability"] = m
+    if fix_m:
+        d["fix_m_probability"] = True
     if tf_col:
         d["tf_adjustment_column"] = tf_col
         d["tf_adjustment_weight"] = 1.0
@@ -34,11 +37,13 @@ def first_name() -> dict[str, Any]:
         "output_column_name": "first_name",
         "comparison_levels": [
             _lvl("first_name_key_l IS NULL OR first_name_key_r IS NULL", "null", null=True),
-            _lvl("first_name_key_l = first_name_key_r", "exact", tf_col="first_name_key"),
+            # an initial first: two bare initials are not a rare exact "name" (the TF adjustment made
+            # `A` = `A` outweigh `A` = `ANDREW` at one address and pulled initial-only records to namesakes)
+            _lvl("(length(first_name_key_l) = 1 OR length(first_name_key_r) = 1) "
+                 "AND first_initial_l = first_initial_r", "initial", m=0.01),
+            _lvl("first_name_key_l = first_name_key_r", "exact", tf_col="first_name_key", m=0.85),
             _lvl("list_has_any(first_nicks_l, first_nicks_r)", "nickname"),
             _lvl("jaro_winkler_similarity(first_name_key_l, first_name_key_r) >= 0.92", "jw>=0.92"),
-            _lvl("(length(first_name_key_l) = 1 OR length(first_name_key_r) = 1) "
-                 "AND first_initial_l = first_initial_r", "initial"),
             _lvl("jaro_winkler_similarity(first_name_key_l, first_name_key_r) >= 0.80", "jw>=0.80"),
             _lvl("first_name_key_l = last_name_key_r AND last_name_key_l = first_name_key_r", "swapped"),
             {"sql_condition": "ELSE", "label_for_charts": "else"},
@@ -84,18 +89,39 @@ def sex() -> dict[str, Any]:
     return cl.ExactMatch("sex").configure(term_frequency_adjustments=False)
 
 
-def address(with_town: bool = False, households: bool = False) -> dict[str, Any]:
+MOVE_DAYS = 7  # one record's address ended within this many days of the other's starting: a move
+# m of the move level, fixed: the records that carry an address end date (closed council tax accounts)
+# mostly have no DOB, so the DOB-blocked EM session never sees a move, and the name + sector session
+# does not train the address (on names alone EM put it at 0.016 at 100k, swamped by namesakes).
+# Share of true pairs in the level on the generated borough: 0.055 (5k and 100k).
+MOVE_M = 0.05
+
+
+def moved_sql(days: int = MOVE_DAYS) -> str:
+    """One record's address period ends when the other's begins (either way round)."""
+    return " OR ".join(f"abs(date_diff('day', addr_to_{a}, addr_from_{b})) <= {int(days)}"
+                       for a, b in (("l", "r"), ("r", "l")))
+
+
+def address(with_town: bool = False, households: bool = False, moves: bool = False) -> dict[str, Any]:
     same_flat = "coalesce(flat_l, '') = coalesce(flat_r, '')"
     levels = [
         _lvl("(postcode_l IS NULL AND street_l IS NULL AND uprn_l IS NULL"
              + (" AND town_l IS NULL" if with_town else "") + ") OR "
              "(postcode_r IS NULL AND street_r IS NULL AND uprn_r IS NULL"
              + (" AND town_r IS NULL" if with_town else "") + ")", "null", null=True),
-        _lvl("uprn_l = uprn_r", "same UPRN"),
-        _lvl(f"postcode_l = postcode_r AND house_number_l = house_number_r AND {same_flat}",
-             "postcode+number+flat"),
+        # one dwelling, by UPRN or by its parsed address: one level, so that the UPRN (carried by two
+        # sources, mostly undated ones) is not weighed on the few DOB-blocked training pairs that have it
+        _lvl(f"uprn_l = uprn_r OR (postcode_l = postcode_r AND house_number_l = house_number_r AND {same_flat})",
+             "same UPRN or postcode+number+flat"),
         _lvl(f"house_number_l = house_number_r AND street_l = street_r AND {same_flat}",
              "number+flat+street"),
+    ]
+    if moves:
+        # another dwelling, but the one address was left when the other was taken up (council tax
+        # liability closed and opened, GP re-registration): the same person moving house
+        levels.append(_lvl(moved_sql(), "moved on the day", m=MOVE_M, fix_m=True))
+    levels += [
         _lvl("postcode_l = postcode_r AND house_number_l = house_number_r", "same building, other flat"),
         _lvl("postcode_l = postcode_r AND building_l = building_r", "same named building"),
         _lvl("postcode_l = postcode_r", "postcode"),
@@ -173,7 +199,9 @@ def _default_m(comp: Any) -> Any:
 
 SPARK_SQL = (("jaro_winkler_similarity(", "jaro_winkler("), ("list_has_any(", "arrays_overlap("),
              ("length(list_intersect(", "size(array_intersect("),
-             ("date_diff('day', dob_l, dob_r)", "datediff(dob_r, dob_l)"))
+             ("date_diff('day', dob_l, dob_r)", "datediff(dob_r, dob_l)"),
+             ("date_diff('day', addr_to_l, addr_from_r)", "datediff(addr_from_r, addr_to_l)"),
+             ("date_diff('day', addr_to_r, addr_from_l)", "datediff(addr_from_l, addr_to_r)"))
 
 
 def _dialect(comp: Any, dialect: str) -> Any:
@@ -201,8 +229,8 @@ def _build(present: set[str]) -> list[Any]:
         comps.append(sex())
     addr_cols = {"postcode", "street", "uprn", "town"} & present
     if addr_cols - {"town"}:
-        comps.append(address(with_town="town" in present,
-                             households="hh_names" in present))
+        comps.append(address(with_town="town" in present, households="hh_names" in present,
+                             moves={"addr_from", "addr_to"} <= present))
     elif "town" in present:
         comps.append(address(with_town=True))
     ids = [c for c in ("nhs_number", "pupil_number", "ni_number") if c in present]

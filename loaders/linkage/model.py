@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from splink import Linker, SettingsCreator, block_on
+from splink.blocking_rule_library import CustomRule
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 
 from loaders.linkage import comparisons
@@ -26,7 +27,7 @@ LINK_COLUMNS = (
     "unique_id", "source_system", "first_name_key", "last_name_key", "first_nicks", "surname_tokens",
     "first_initial", "dob", "dob_str", "sex", "flat", "house_number", "street", "building", "town",
     "postcode", "postcode_sector", "uprn", "nhs_number", "ni_number", "pupil_number", "other_id",
-    "email", "phone", "hh_names",
+    "email", "phone", "hh_names", "addr_from", "addr_to",
 )
 
 
@@ -94,6 +95,9 @@ def blocking_rules(present: set[str], loose: list[tuple[str, ...]] = ()) -> list
         rules.append(block_on("first_name_key", "last_name_key", "hh_names", arrays_to_explode=["hh_names"]))
     if "town" in present and "dob" in present:
         rules.append(block_on("town", "dob"))
+    if {"addr_from", "addr_to", "first_initial"} <= present:  # a move: one address left the day the other began
+        rules += [CustomRule(f"l.{a} = r.{b} AND l.first_initial = r.first_initial")
+                  for a, b in (("addr_to", "addr_from"), ("addr_from", "addr_to"))]
     if "other_id" in present:
         rules.append(block_on("other_id"))
     if "email" in present:
@@ -123,6 +127,9 @@ def settings(present: set[str], loose: list[tuple[str, ...]] = (), prior: float 
     )
 
 
+# the names EM session also blocks on these when present: among all same-name pairs of a large
+# borough namesakes outnumber matches and EM settled on a class with half its DOBs disagreeing
+NAMES_EM_EXTRA: tuple[str, ...] = ("postcode_sector",)
 STEP_SECONDS: dict[str, float] = {}
 PRIOR: dict[str, float] = {}  # the trained prior and the one re-estimated from scanned pairs (engine)
 
@@ -137,10 +144,14 @@ def train(linker: Linker, present: set[str], n_records: int, seed: int = 42) -> 
 
     def step(name: str, fn: Any) -> None:
         t = time.perf_counter()
+        # an EM session drops the comparisons its blocking rule uses from the linker's own settings and
+        # only puts them back when it finishes: a failed one would leave the model without them
+        saved = linker._settings_obj.core_model_settings.copy()
         try:
             fn()
         except Exception as e:  # noqa: BLE001 - Splink raises several types for "no pairs"
             warnings.append(f"{name}: {str(e).splitlines()[0][:200]}")
+            linker._settings_obj.core_model_settings = saved
         STEP_SECONDS[name] = round(time.perf_counter() - t, 2)
 
     # the prior: exact name plus DOB, or exact name plus postcode (many sources carry no DOB)
@@ -153,8 +164,9 @@ def train(linker: Linker, present: set[str], n_records: int, seed: int = 42) -> 
     u_pairs = min(2e6, max(3e5, n_records * 2.0))
     step("u", lambda: linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed))
     em_pairs = min(2e6, max(2e5, n_records * 2.0))
+    names = ("first_name_key", "last_name_key", *(c for c in NAMES_EM_EXTRA if c in present))
     step("em names", lambda: linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("first_name_key", "last_name_key"), max_pairs=em_pairs))
+        block_on(*names), max_pairs=em_pairs))
     second = ("dob",) if "dob" in present else (("postcode",) if "postcode" in present else ("first_initial",))
     # the second session also re-derives the prior from its blocked pairs (the deterministic estimate
     # assumes a rule recall that typo-heavy data does not reach)

@@ -24,7 +24,7 @@ RECORD_COLUMNS = """
     town VARCHAR, postcode VARCHAR, postcode_outward VARCHAR, postcode_sector VARCHAR,
     property_ref VARCHAR, uprn VARCHAR, nhs_number VARCHAR, ni_number VARCHAR, pupil_number VARCHAR,
     phone VARCHAR, email VARCHAR, person_ref VARCHAR, other_id VARCHAR, record_date DATE,
-    attributes VARCHAR
+    attributes VARCHAR, addr_from DATE, addr_to DATE
 """
 
 
@@ -153,6 +153,9 @@ def standardise_source(con: duckdb.DuckDBPyConnection, m: SourceMapping, table: 
     dob = parse_date_sql(q(m.dates["dob"].column), m.dates["dob"]) if "dob" in m.dates else "CAST(NULL AS DATE)"
     rdate = (parse_date_sql(q(m.dates["record_date"].column), m.dates["record_date"])
              if "record_date" in m.dates else "CAST(NULL AS DATE)")
+    # the period the record's address was current (facts.address): a move ends one and starts the next
+    a_from, a_to = (parse_date_sql(q(d.column), d) if d else "CAST(NULL AS DATE)"
+                    for d in (m.facts.address_from, m.facts.address_to))
     sex_cases = " ".join(f"WHEN {_s(k)} THEN {_s(v)}" for k, v in m.sex_values.items())
     sex = f"CASE upper(trim({q(m.columns['sex'])})) {sex_cases} END" if "sex" in m.columns else "CAST(NULL AS VARCHAR)"
     attr_cols = list(dict.fromkeys([*m.attributes, *m.fact_columns()]))
@@ -174,7 +177,7 @@ def standardise_source(con: duckdb.DuckDBPyConnection, m: SourceMapping, table: 
                rx_upn({_col(m, 'pupil_number')}) AS pupil_number,
                rx_phone({_col(m, 'phone')}) AS phone, rx_email({_col(m, 'email')}) AS email,
                {_col(m, 'person_ref')} AS person_ref, upper({_col(m, 'other_id')}) AS other_id,
-               {rdate} AS record_date, {attrs} AS attributes
+               {rdate} AS record_date, {attrs} AS attributes, {a_from} AS addr_from, {a_to} AS addr_to
         FROM {t}
     ), named AS (
         SELECT b.*, u.suffix AS suffix_u, coalesce(b.first_raw, u.rest_raw) AS fr,
@@ -189,7 +192,7 @@ def standardise_source(con: duckdb.DuckDBPyConnection, m: SourceMapping, table: 
            town, pc_c, NULL, NULL,
            property_ref, uprn, rx_nhs_of(nhs_digits), ni_number, pupil_number, phone, email,
            CASE WHEN person_ref IS NOT NULL THEN {_s(m.source_system)} || ':' || person_ref END, other_id,
-           record_date, attributes
+           record_date, attributes, addr_from, addr_to
     FROM named n LEFT JOIN _df f ON f.raw = n.fr LEFT JOIN _dl l ON l.raw = n.lr
     LEFT JOIN _dsuf sx ON sx.l IS NOT DISTINCT FROM n.last_raw AND sx.f IS NOT DISTINCT FROM n.first_raw
     """
