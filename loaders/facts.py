@@ -286,6 +286,10 @@ def _claims(con: duckdb.DuckDBPyConnection, mappings: dict[str, SourceMapping]) 
                    from_date VARCHAR, to_date VARCHAR, source_system VARCHAR, record_id VARCHAR,
                    attr_disregard_type VARCHAR, attr_disregarded_resident_id VARCHAR,
                    attr_address_source VARCHAR{extra_cols})""")
+    # each resident's latest known dwelling, for claims placed there when their own address is unplaced
+    con.execute("""CREATE OR REPLACE TEMP TABLE claimant_home AS
+                   SELECT resident_id, arg_max(uprn, coalesce(record_date, DATE '0001-01-01')) AS uprn
+                   FROM rec WHERE uprn IS NOT NULL AND resident_id IS NOT NULL GROUP BY resident_id""")
     for s, m in mappings.items():
         f = m.facts
         # a named person whose role column also types a claim (council tax disregards): that claim is
@@ -306,22 +310,26 @@ def _claims(con: duckdb.DuckDBPyConnection, mappings: dict[str, SourceMapping]) 
                 cond = f"upper({_attr(c.when_column)}) IN ({vals})"
             if c.claim_type_column and not c.claim_type:
                 cond += f" AND {_attr(c.claim_type_column)} IS NOT NULL"
-            who = "resident_id"
+            who = "rec.resident_id"
             if c.claim_type_column and c.claim_type_column in role_named:
                 r = role_named[c.claim_type_column]
                 who = (f"(SELECT n.resident_id FROM named_resolved n WHERE n.rid = rec.rid "
                        f"AND n.decl = {f.relationships.index(r)})")
-            uprn, asrc = "uprn", "'record'"
+            uprn, asrc = "rec.uprn", "'record'"
             addr = _claim_address(m, c.from_date.column if c.from_date else None)
             if addr:
                 uprn, asrc = "coalesce(ca.uprn, CASE WHEN ca.key IS NULL THEN rec.uprn END)", lit(addr[0])
             join = ""
+            if c.if_unplaced == "claimant_home" and who == "rec.resident_id":
+                join = "LEFT JOIN claimant_home ch ON ch.resident_id = rec.resident_id "
+                asrc = f"CASE WHEN {uprn} IS NULL AND ch.uprn IS NOT NULL THEN 'claimant_home' ELSE {asrc} END"
+                uprn = f"coalesce({uprn}, ch.uprn)"
             if addr:
                 con.execute(f"""CREATE OR REPLACE TEMP TABLE ca_in AS SELECT rid AS key, {_attr(addr[0])} AS address_text,
                                 {_attr(addr[1])} AS postcode, CAST(NULL AS VARCHAR) AS given_uprn
                                 FROM rec WHERE source_system = {lit(s)} AND {_attr(addr[0])} IS NOT NULL""")
                 address_match.match(con, "ca_in", "ca")
-                join = "LEFT JOIN ca ON ca.key = rec.rid"
+                join += "LEFT JOIN ca ON ca.key = rec.rid"
             declared = dict(c.attributes)
             # a number written "92.5%" or " 3 " still parses; anything else is null, not an error
             attrs = "".join(

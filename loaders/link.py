@@ -71,6 +71,13 @@ def run_link(sources: Path, out: Path, engine: str = "duckdb", progress: Progres
         timings[stage] = round(now - start, 3)
         return now
 
+    detail: dict[str, float] = {}  # sub-steps of the stages, for benchmarks (link_summary.json)
+
+    def mark(step: str, start: float) -> float:
+        now = time.perf_counter()
+        detail[step] = round(now - start, 3)
+        return now
+
     con = _connect(tmp, memory_limit, threads)
     try:
         # 1. read + validate + standardise each source
@@ -116,6 +123,7 @@ def run_link(sources: Path, out: Path, engine: str = "duckdb", progress: Progres
         # python dates (not pandas timestamps, which stop at 1677: historical data has older DOBs)
         nodes["dob"] = [date.fromisoformat(d) if isinstance(d, str) else None for d in nodes.pop("dob_str")]
         edges = con.execute("SELECT i, j, weight, strong FROM edges ORDER BY i, j").df()
+        u = mark("cluster: edges and node tables", t)
         labels, cstats = clustering.cluster(nodes, edges)
         t = lap("cluster", t)
 
@@ -123,32 +131,42 @@ def run_link(sources: Path, out: Path, engine: str = "duckdb", progress: Progres
         uids = con.execute("SELECT unique_id FROM records ORDER BY idx").df()
         uids["cluster"] = labels
         registry, events, _ = stable_ids.assign(uids, stable_ids.load_previous(out))
+        u = mark("ids: assign", t)
+        del uids, nodes, edges  # the DuckDB side needs the memory from here on
         con.register("_registry", registry[["unique_id", "resident_id"]])
         con.execute("CREATE TABLE rid AS SELECT * FROM _registry")
         con.unregister("_registry")
-        con.execute("""CREATE OR REPLACE TABLE records AS SELECT r.*, rid.resident_id FROM records r
-                       JOIN rid USING (unique_id)""")
+        # one rewrite of the wide records table for both the resident IDs and the LLPG dwellings
+        uprn = "r.* REPLACE (am.uprn AS uprn)" if _resolve_uprns(con, sources, say) else "r.*"
+        u = mark("ids: LLPG address match", u)
+        con.execute(f"""CREATE OR REPLACE TABLE records AS SELECT {uprn}, rid.resident_id FROM records r
+                        JOIN rid USING (unique_id) {"LEFT JOIN _am am ON am.key = r.unique_id" if uprn != "r.*" else ""}""")
+        con.execute("DROP TABLE IF EXISTS _am")
         t = lap("ids", t)
 
         # 5. golden records, explanations, quality
-        _resolve_uprns(con, sources, say)
         say("building golden records")
         golden.trust_table(con, mappings)
         golden.build(con)
+        u = mark("golden: build", t)
         explain.build(con, eng.labels())
+        u = mark("golden: explanations", u)
         _record_probability(con)
         t = lap("golden", t)
 
         say(f"writing index to {out}")
         qcounts = write_quarantine(con, out)
         _write(con, out)
+        u = mark("write: parquet", t)
         if os.environ.get("RESIDEX_KEEP_PAIRS"):  # for benchmarks and threshold tuning only
             con.execute(f"COPY link_input TO '{(out / 'link_input.parquet').as_posix()}' (FORMAT parquet)")
             con.execute(f"COPY (SELECT p.*, l.source_system AS source_l, r.source_system AS source_r FROM predictions p "
                         f"JOIN records l ON l.unique_id = p.unique_id_l JOIN records r ON r.unique_id = p.unique_id_r) "
                         f"TO '{(out / 'pairs.parquet').as_posix()}' (FORMAT parquet)")
         stable_ids.write(out, registry, events)
+        u = mark("write: id registry", u)
         quality.report(con, mappings, counts, qcounts, out)
+        mark("write: quality report", u)
         t = lap("write", t)
 
         summary = _summary(con, mappings, counts, qcounts, cstats, events, timings, engine)
@@ -157,6 +175,7 @@ def run_link(sources: Path, out: Path, engine: str = "duckdb", progress: Progres
 
         summary["train_steps_seconds"] = dict(STEP_SECONDS)
         summary["prior"] = dict(PRIOR)
+        summary["seconds_detail"] = detail
         summary["seconds_total"] = round(time.perf_counter() - t0, 3)
         (out / "link_summary.json").write_text(json.dumps(summary, indent=1))
         say(f"done: {summary['records']} records -> {summary['residents']} residents "
@@ -210,25 +229,24 @@ def _finalise_records(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DROP TABLE {t}")
 
 
-def _resolve_uprns(con: duckdb.DuckDBPyConnection, sources: Path, say: Callable[[str], None]) -> None:
-    """Give every record the dwelling its address resolves to in the LLPG, before survivorship, so a
-    golden record's current UPRN (which households are built from) is known for every source, not only
-    the two that carry a property reference. Without a gazetteer the sources' own UPRNs stand."""
+def _resolve_uprns(con: duckdb.DuckDBPyConnection, sources: Path, say: Callable[[str], None]) -> bool:
+    """Table ``_am`` (key = unique_id, uprn): the dwelling each record's address resolves to in the
+    LLPG, for records to take before survivorship, so a golden record's current UPRN (which households
+    are built from) is known for every source, not only the two that carry a property reference.
+    False (no table) without a gazetteer: the sources' own UPRNs stand."""
     from loaders import address_match
 
     llpg = sources / "llpg.csv"
     if not llpg.exists():
-        return
+        return False
     say("matching addresses to the LLPG")
     address_match.load_llpg(con, llpg)
     con.execute("""CREATE OR REPLACE TEMP TABLE _am_in AS
                    SELECT unique_id AS key, address_text, postcode, uprn AS given_uprn, flat, house_number,
                           street, building FROM records""")
     address_match.match(con, "_am_in", "_am", parsed=True)
-    con.execute("""CREATE OR REPLACE TABLE records AS
-                   SELECT r.* REPLACE (am.uprn AS uprn)
-                   FROM records r LEFT JOIN _am am ON am.key = r.unique_id""")
     con.execute("DROP TABLE _am_in")
+    return True
 
 
 def _edges(con: duckdb.DuckDBPyConnection, threshold: float) -> None:

@@ -60,6 +60,9 @@ class DateField:
     formats: tuple[str, ...]
 
 
+IF_UNPLACED = ("drop", "claimant_home")
+
+
 @dataclass(frozen=True)
 class ClaimDecl:
     claim_type: str
@@ -70,6 +73,10 @@ class ClaimDecl:
     claim_type_column: str | None = None
     # source column -> type (CLAIM_ATTR_TYPES): copied onto the claim as ``attr_<column>``
     attributes: tuple[tuple[str, str], ...] = ()
+    # a claim whose own address does not resolve to a dwelling: ``drop`` it (a discount or tenancy is
+    # about that dwelling), or place it at the claimant's latest known dwelling (``claimant_home``: a
+    # benefit or a social-care case is about the person), marked attr_address_source = 'claimant_home'
+    if_unplaced: str = "drop"
 
 
 @dataclass(frozen=True)
@@ -339,19 +346,23 @@ def _facts(path: Path, raw: Any, dates: dict[str, DateField]) -> FactsDecl:
         k = f"facts.claims[{i}]"
         if not isinstance(c, dict):
             raise _fail(path, k, "must be a mapping")
-        unknown = set(c) - {"claim_type", "claim_type_column", "from_date", "to_date", "when", "attributes"}
+        unknown = set(c) - {"claim_type", "claim_type_column", "from_date", "to_date", "when", "attributes",
+                            "if_unplaced"}
         if unknown:
             raise _fail(path, f"{k}.{sorted(unknown)[0]}", "unknown key")
         if not c.get("claim_type") and not c.get("claim_type_column"):
             raise _fail(path, f"{k}.claim_type", "give claim_type (fixed) or claim_type_column")
         wcol, wvals = _when(path, f"{k}.when", c.get("when"))
+        if_unplaced = str(c.get("if_unplaced", "drop"))
+        if if_unplaced not in IF_UNPLACED:
+            raise _fail(path, f"{k}.if_unplaced", f"must be one of {', '.join(IF_UNPLACED)}")
         claims.append(ClaimDecl(
             str(c.get("claim_type") or ""),
             _date_field(path, f"{k}.from_date", c["from_date"]) if "from_date" in c else None,
             _date_field(path, f"{k}.to_date", c["to_date"]) if "to_date" in c else None,
             wcol, wvals,
             _column(path, f"{k}.claim_type_column", c["claim_type_column"]) if c.get("claim_type_column") else None,
-            _claim_attributes(path, f"{k}.attributes", c.get("attributes"))))
+            _claim_attributes(path, f"{k}.attributes", c.get("attributes")), if_unplaced))
     return FactsDecl(as_of, a_from, a_to, tuple(rels), tuple(contacts), tuple(claims),
                      _death(path, raw.get("death")))
 

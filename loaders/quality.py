@@ -21,36 +21,54 @@ FIELDS = ("first_name", "last_name", "dob", "sex", "postcode", "address_text", "
 EXAMPLES = 10
 
 
+DISAGREE = (("dob", "r.dob <> g.dob"),
+            ("last_name", "rx_name_key(r.last_name) <> rx_name_key(g.last_name)"),
+            ("first_name", "rx_name_key(r.first_name) <> rx_name_key(g.first_name)"),
+            ("postcode", "r.postcode <> g.postcode"))
+
+
 def report(con: duckdb.DuckDBPyConnection, mappings: list[SourceMapping], counts: dict[str, dict],
            quarantine_counts: dict[str, dict[str, int]], out: Path) -> dict:
+    """Write ``data_quality.json``. One query per measure for all sources at once (counts and the
+    first EXAMPLES rows per source in SQL): per-source queries scanned the records 80 times at 1M."""
+    dups: dict[str, list] = {}
+    for s, rid, ids, nres, nrec in con.execute(f"""
+            WITH d AS (SELECT source_system, resident_id, list(record_id ORDER BY record_id) AS ids,
+                              count(*) AS n FROM records GROUP BY source_system, resident_id HAVING count(*) > 1)
+            SELECT source_system, resident_id, ids, count(*) OVER w, sum(n) OVER w FROM d
+            WINDOW w AS (PARTITION BY source_system)
+            QUALIFY row_number() OVER (PARTITION BY source_system ORDER BY resident_id) <= {EXAMPLES}
+            ORDER BY source_system, resident_id""").fetchall():
+        e = dups.setdefault(s, [int(nres), int(nrec), []])
+        e[2].append({"resident_id": rid, "record_ids": ids})
+    dis_all: dict[str, dict[str, list]] = {f: {} for f, _ in DISAGREE}
+    for f, cond in DISAGREE:
+        for s, a, b, c, e, n in con.execute(f"""
+                SELECT r.source_system, r.record_id, r.resident_id, CAST(r.{f} AS VARCHAR),
+                       CAST(g.{f} AS VARCHAR), count(*) OVER (PARTITION BY r.source_system)
+                FROM records r JOIN residents g USING (resident_id)
+                WHERE g.n_records > 1 AND {cond}
+                QUALIFY row_number() OVER (PARTITION BY r.source_system ORDER BY r.record_id) <= {EXAMPLES}
+                ORDER BY r.source_system, r.record_id""").fetchall():
+            d = dis_all[f].setdefault(s, [int(n), []])
+            d[1].append({"record_id": a, "resident_id": b, "source_value": c, "golden_value": e})
+    exprs = ", ".join(f"avg(CASE WHEN {f} IS NULL THEN 1.0 ELSE 0.0 END)" for f in FIELDS)
+    missing = {r[0]: r[1:] for r in con.execute(
+        f"SELECT source_system, {exprs} FROM records GROUP BY source_system").fetchall()}
     res: dict[str, dict] = {}
     for m in mappings:
         s = m.source_system
         d: dict = {"file": m.file, **counts.get(s, {}), "quarantined_by_reason": quarantine_counts.get(s, {})}
-        dup = con.execute("""
-            SELECT resident_id, list(record_id ORDER BY record_id) FROM records WHERE source_system = ?
-            GROUP BY resident_id HAVING count(*) > 1 ORDER BY resident_id""", [s]).fetchall()
-        d["within_source_duplicates"] = {
-            "residents": len(dup), "records": sum(len(r[1]) for r in dup),
-            "examples": [{"resident_id": r[0], "record_ids": r[1]} for r in dup[:EXAMPLES]]}
-        dis: dict[str, dict] = {}
-        for f, cond in (("dob", "r.dob <> g.dob"),
-                        ("last_name", "rx_name_key(r.last_name) <> rx_name_key(g.last_name)"),
-                        ("first_name", "rx_name_key(r.first_name) <> rx_name_key(g.first_name)"),
-                        ("postcode", "r.postcode <> g.postcode")):
-            rows = con.execute(f"""
-                SELECT r.record_id, r.resident_id, CAST(r.{f} AS VARCHAR), CAST(g.{f} AS VARCHAR)
-                FROM records r JOIN residents g USING (resident_id)
-                WHERE r.source_system = ? AND g.n_records > 1 AND {cond}
-                ORDER BY r.record_id""", [s]).fetchall()
-            dis[f] = {"records": len(rows), "examples": [
-                {"record_id": a, "resident_id": b, "source_value": c, "golden_value": e} for a, b, c, e in rows[:EXAMPLES]]}
-        d["disagrees_with_golden"] = dis
+        nres, nrec, ex = dups.get(s, (0, 0, []))
+        d["within_source_duplicates"] = {"residents": nres, "records": nrec, "examples": ex}
+        d["disagrees_with_golden"] = {
+            f: {"records": dis_all[f].get(s, (0, []))[0], "examples": dis_all[f].get(s, (0, []))[1]}
+            for f, _ in DISAGREE}
         filled = [f for f in FIELDS if _mapped(m, f)]
         if filled:
-            exprs = ", ".join(f"avg(CASE WHEN {f} IS NULL THEN 1.0 ELSE 0.0 END)" for f in filled)
-            vals = con.execute(f"SELECT {exprs} FROM records WHERE source_system = ?", [s]).fetchall()[0]
-            d["missing_rate"] = {f: round(float(v or 0), 4) for f, v in zip(filled, vals, strict=True)}
+            vals = missing.get(s, (None,) * len(FIELDS))
+            d["missing_rate"] = {f: round(float(v or 0), 4) for f, v in zip(FIELDS, vals, strict=True)
+                                 if f in filled}
         res[s] = d
     (out / "data_quality.json").write_text(json.dumps(res, indent=1, default=str))
     return res

@@ -262,6 +262,27 @@ def test_childrens_social_care_case_is_an_episode_claim(borough: Path, index: tu
     assert all((t is None) == (st == "Open") for _f, _rf, t, _ct, st in rows)
 
 
+def test_unplaced_person_claims_go_to_the_claimant_home(borough: Path, index: tuple[Path, dict]) -> None:
+    """A DWP award whose address does not resolve is placed at the claimant's latest known dwelling and
+    says so; a council tax claim (about its dwelling) without a resolved address is never placed."""
+    out, _ = index
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE rec AS SELECT * FROM '{out}/records.parquet'")
+    con.execute(f"CREATE TABLE cl AS SELECT * FROM '{out}/claims.parquet'")
+    con.execute(f"CREATE TABLE la AS SELECT * FROM '{out}/lives_at.parquet'")
+    homed = con.execute("""SELECT c.resident_id, c.uprn FROM cl c
+                           WHERE c.attr_address_source = 'claimant_home'""").fetchall()
+    assert homed, "the test borough has DWP awards with addresses outside the gazetteer"
+    assert {s for (s,) in con.execute("""SELECT DISTINCT source_system FROM cl
+                                          WHERE attr_address_source = 'claimant_home'""").fetchall()} \
+        <= {"dwp_benefits", "childrens_social_care"}
+    # the dwelling is one of the claimant's own registrations
+    for rid, uprn in homed:
+        assert con.execute("SELECT count(*) FROM la WHERE resident_id = ? AND uprn = ?", [rid, uprn]).fetchone()[0]
+    assert not con.execute("""SELECT count(*) FROM cl WHERE source_system = 'council_tax'
+                              AND attr_address_source = 'claimant_home'""").fetchone()[0]
+
+
 def test_deceased_from_gp_deaths_vs_truth(borough: Path, index: tuple[Path, dict]) -> None:
     """Golden ``deceased``: residents whose GP record says they died; checked against truth people."""
     out, _ = index
@@ -301,6 +322,7 @@ FACTS_BASE = {
     ({"claims": [{"claim_type": "x", "attributes": {"address_source": "string"}}]},
      "facts.claims[0].attributes.address_source"),
     ({"claims": [{"claim_type": "x", "attributes": ["score"]}]}, "facts.claims[0].attributes"),
+    ({"claims": [{"claim_type": "x", "if_unplaced": "nearest"}]}, "facts.claims[0].if_unplaced"),
     ({"death": {"on": {"column": "died_on", "format": "%d/%m/%Y"}}}, "facts.death.on"),
     ({"death": {}}, "facts.death"),
     ({"death": {"when": {"column": "left_reason"}}}, "facts.death.when.equals"),

@@ -71,6 +71,9 @@ class LinkEngine:
                 self.linker = Linker(api.register("link_input", table_name="records_for_splink"), trained,
                                      log_level=None)
             return
+        import time
+
+        t = time.perf_counter()
         self.con.execute(f"CREATE OR REPLACE TABLE link_train AS SELECT * FROM link_input "
                          f"USING SAMPLE {TRAIN_SAMPLE} ROWS (reservoir, 42)")
         from splink import DuckDBAPI, Linker
@@ -79,6 +82,7 @@ class LinkEngine:
         self.loose = model.loose_rules(self.con, "link_input", present, n)
         if model.household_rule_ok(self.con, "link_input", present, n):
             self.loose.append(("hh_names",))
+        model.STEP_SECONDS["sample and blocking rule sizes"] = round(time.perf_counter() - t, 2)
         train_linker = Linker(api.register("link_train", table_name="records_for_training"),
                               model.settings(present, self.loose), log_level=None)
         self.warnings = model.train(train_linker, present, TRAIN_SAMPLE)
