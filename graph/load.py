@@ -831,7 +831,8 @@ class ColumnarGraph:
                 si, ei = self._position(s_label, table.column("_s")), self._position(e_label, table.column("_e"))
                 t = table.append_column("_si", si).append_column("_ei", ei)
                 t = t.filter(pc.and_(pc.is_valid(si), pc.is_valid(ei)))
-                t = _dedupe(t, ["_s", "_e", *merge_key], last_row=last_row)
+                # endpoints by position (ints, unique per node key): the same grouping as by key text, cheaper
+                t = _dedupe(t, ["_si", "_ei", *merge_key], last_row=last_row)
                 kept.append(t.drop_columns([k for k in merge_key if k.startswith("_")]))
             self.rels[rtype] = _drop_all_null(_concat(kept))
         self._rels.clear()
