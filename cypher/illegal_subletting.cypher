@@ -18,9 +18,11 @@
 // example: residex query illegal_subletting -p min_other_adults=2
 WITH toString(toInteger(substring($today, 0, 4)) - 18) + substring($today, 4) AS adult_dob
 MATCH (t:Resident)-[c:CLAIMS]->(a:Address)
-WHERE c.claim_type = 'tenancy' AND c.source_system IN $access_sources AND a.council_owned = true
-  AND NOT coalesce(a.protected, false) AND ($access_sealed OR NOT coalesce(t.sealed, false)) AND ($access_opt_out OR NOT coalesce(t.opt_out, false))
-  AND (c.to_date IS NULL OR c.to_date >= $today)
+WHERE c.claim_type = 'tenancy' AND c.source_system IN $access_sources AND (c.to_date IS NULL OR c.to_date >= $today)
+// the tenancies first, then who lives there (tests on both ends in one WHERE let FalkorDB start elsewhere)
+WITH adult_dob, t, c, a
+WHERE a.council_owned = true AND NOT coalesce(a.protected, false)
+  AND ($access_sealed OR NOT coalesce(t.sealed, false)) AND ($access_opt_out OR NOT coalesce(t.opt_out, false))
 // adults living at the tenancy who are neither family nor on the tenancy or council tax account
 MATCH (o:Resident)-[l:LIVES_AT]->(a)
 WHERE o <> t AND l.current AND l.source_system IN $access_sources AND ($access_sealed OR NOT coalesce(o.sealed, false)) AND ($access_opt_out OR NOT coalesce(o.opt_out, false))
