@@ -19,8 +19,10 @@
 WITH toString(toInteger(substring($today, 0, 4)) - 18) + substring($today, 4) AS adult_dob
 MATCH (c:Resident)-[d:CLAIMS]->(a:Address)
 WHERE d.claim_type = 'single_person_discount' AND d.source_system IN $access_sources
-  AND NOT coalesce(a.protected, false) AND ($access_sealed OR NOT coalesce(c.sealed, false)) AND ($access_opt_out OR NOT coalesce(c.opt_out, false))
   AND (d.to_date IS NULL OR d.to_date >= $today)
+// the discounts first, then the people (tests on both ends in one WHERE let FalkorDB start elsewhere)
+WITH adult_dob, c, d, a
+WHERE NOT coalesce(a.protected, false) AND ($access_sealed OR NOT coalesce(c.sealed, false)) AND ($access_opt_out OR NOT coalesce(c.opt_out, false))
 // the disregarded adult named on the account: not counted (nor index entries that look like them); a
 // disregard whose person the index could not find allows one other adult instead
 OPTIONAL MATCH (dr:Resident {resident_id: coalesce(d.attr_disregarded_resident_id, '')})

@@ -41,6 +41,11 @@ PLACEHOLDER_DOBS = ("1900-01-01", "1901-01-01", "1800-01-01", "1899-12-31", "111
 
 def _connect(tmp: Path, memory_limit: str | None, threads: int | None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
+    if os.environ.get("RESIDEX_COMPRESS") == "1":
+        # tables compressed in memory: the wide records table, link_input and the scored pairs fit the
+        # buffer pool instead of being spilled to temp files and read back at every stage (1M records)
+        con.execute("ATTACH ':memory:' AS link (COMPRESS)")
+        con.execute("USE link")
     con.execute(f"SET memory_limit = '{memory_limit or os.environ.get('RESIDEX_MEMORY_LIMIT', '1500MB')}'")
     con.execute(f"SET threads = {int(threads or os.cpu_count() or 2)}")
     con.execute("SET preserve_insertion_order = true")
@@ -113,6 +118,8 @@ def run_link(sources: Path, out: Path, engine: str = "duckdb", progress: Progres
         say("predicting pairwise match probabilities")
         eng.predict(EXPLAIN_THRESHOLD)
         eng.save_model(out / "model.json")
+        if engine == "duckdb" and not os.environ.get("RESIDEX_KEEP_PAIRS"):
+            con.execute("DROP TABLE link_input")  # the model's copy of the records: not needed after predict
         t = lap("predict", t)
 
         # 3. edges + clustering
@@ -283,7 +290,7 @@ def _edges(con: duckdb.DuckDBPyConnection, threshold: float) -> None:
             SELECT unique_id_l, unique_id_r, 1.0, 50.0, TRUE, rule FROM det_edges
         )
         SELECT l.idx AS i, r.idx AS j, max(match_weight) AS weight, max(match_probability) AS probability,
-               bool_or(strong) AS strong, string_agg(DISTINCT rule, ',') AS rules, unique_id_l, unique_id_r
+               bool_or(strong) AS strong, string_agg(DISTINCT rule, ',' ORDER BY rule) AS rules, unique_id_l, unique_id_r
         FROM allp JOIN records l ON l.unique_id = allp.unique_id_l JOIN records r ON r.unique_id = allp.unique_id_r
         GROUP BY ALL
     """)
@@ -293,14 +300,13 @@ def _record_probability(con: duckdb.DuckDBPyConnection) -> None:
     """Each record's match probability: the strongest accepted edge that joined it to its resident."""
     con.execute("""
         CREATE OR REPLACE TABLE rec_prob AS
+        WITH e AS (
+            SELECT e.unique_id_l, e.unique_id_r, e.probability FROM edges e
+            JOIN rid a ON a.unique_id = e.unique_id_l JOIN rid b ON b.unique_id = e.unique_id_r
+            WHERE a.resident_id = b.resident_id)
         SELECT uid, max(probability) AS p FROM (
-            SELECT e.unique_id_l AS uid, e.probability FROM edges e
-            JOIN records a ON a.unique_id = e.unique_id_l JOIN records b ON b.unique_id = e.unique_id_r
-            WHERE a.resident_id = b.resident_id
-            UNION ALL
-            SELECT e.unique_id_r, e.probability FROM edges e
-            JOIN records a ON a.unique_id = e.unique_id_l JOIN records b ON b.unique_id = e.unique_id_r
-            WHERE a.resident_id = b.resident_id) GROUP BY uid
+            SELECT unique_id_l AS uid, probability FROM e UNION ALL SELECT unique_id_r, probability FROM e)
+        GROUP BY uid
     """)
 
 

@@ -67,6 +67,7 @@ class LinkEngine:
                 from splink import DuckDBAPI, Linker
 
                 trained = self._with_scanned_prior(self.linker.misc.save_model_to_json(), n)
+                self.linker._db_api.delete_tables_created_by_splink_from_db()
                 api = DuckDBAPI(connection=self.con)
                 self.linker = Linker(api.register("link_input", table_name="records_for_splink"), trained,
                                      log_level=None)
@@ -87,9 +88,13 @@ class LinkEngine:
                               model.settings(present, self.loose), log_level=None)
         self.warnings = model.train(train_linker, present, TRAIN_SAMPLE)
         trained = train_linker.misc.save_model_to_json()
+        # the EM sessions' comparison vectors and blocked pairs (millions of rows) would otherwise stay
+        # in the database through predict and every later stage, spilling to temp files at 1M records
+        api.delete_tables_created_by_splink_from_db()
         self.con.execute("DROP TABLE link_train")
         if model.ESTIMATE_PRIOR:
             trained = self._with_scanned_prior(trained, n)
+        api = DuckDBAPI(connection=self.con)
         sdf = api.register("link_input", table_name="records_for_splink")
         self.linker = Linker(sdf, trained, log_level=None)
 
@@ -117,6 +122,7 @@ class LinkEngine:
         hist = self.con.execute(f"SELECT round(match_weight, 2) AS w, count(*) AS c FROM {pred.physical_name} "
                                 "GROUP BY 1").fetchall()
         pred.drop_table_from_database_and_remove_from_cache()
+        api.delete_tables_created_by_splink_from_db()
         if table == "link_prior":
             self.con.execute("DROP TABLE link_prior")
         lam0 = trained["probability_two_random_records_match"]
@@ -136,6 +142,7 @@ class LinkEngine:
             cols = ", ".join([c for c in keep if c in have] + extra)
             self.con.execute(f"CREATE OR REPLACE TABLE predictions AS SELECT {cols} FROM {pred.physical_name}")
             pred.drop_table_from_database_and_remove_from_cache()
+            self.linker._db_api.delete_tables_created_by_splink_from_db()  # tf tables, blocked pairs
         else:
             sdf = pred.as_spark_dataframe()
             have = set(sdf.columns)
