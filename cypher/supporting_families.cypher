@@ -57,14 +57,14 @@ CALL {
 }
 WITH m, fact
 WHERE fact.criterion IS NOT NULL
-WITH m, collect(fact) AS facts
 // the family: everyone living now where this person lives now (a current registration there and no later
-// current registration elsewhere)
+// current registration elsewhere: superseded_by, graph/tenure.py). Facts go through this row by row and are
+// collected per dwelling after it: a list carried through the expansion is copied into every row
 MATCH (m)-[l:LIVES_AT]->(h:Address)
 WHERE l.current AND l.source_system IN $access_sources AND NOT coalesce(h.protected, false)
-WITH m, facts, h, l
+WITH m, fact, h, l
 WHERE none(x IN coalesce(l.superseded_by, []) WHERE x IN $access_sources)
-WITH m, h, head(collect(facts)) AS facts
+WITH m, h, collect(DISTINCT fact) AS facts
 // the family's criteria, from each member's own list, before any per-fact rows are made
 WITH h, collect(m) AS members, collect(facts) AS member_facts
 WITH h, members, member_facts,
