@@ -276,31 +276,40 @@ def table_blob(name: str, table: Any, ends: tuple[Any, Any] | None = None) -> by
 
 def table_commands(node_sets: Sequence[tuple[str, Any]], edge_sets: Sequence[tuple[str, Any, Any, Any]],
                    max_bytes: int = MAX_COMMAND_BYTES, chunk: int = CHUNK) -> Iterator[Command]:
-    """Like ``commands``, from Arrow tables: (label, table) and (type, table, src ids, dst ids)."""
+    """Like ``commands``, from Arrow tables: (label, table) and (type, table, src ids, dst ids).
+
+    Nodes and relationships go in separate commands (every node is made before the first relationship
+    refers to it); blobs are encoded lazily, one chunk at a time, so ``prefetch`` can overlap them."""
+    def node_blobs() -> Iterator[tuple[bytes, int]]:
+        for label, table in node_sets:
+            for i in range(0, table.num_rows, chunk):
+                part = table.slice(i, chunk)
+                yield table_blob(label, part), part.num_rows
+
+    def edge_blobs() -> Iterator[tuple[bytes, int]]:
+        for rtype, table, src, dst in edge_sets:
+            for i in range(0, table.num_rows, chunk):
+                part = table.slice(i, chunk)
+                yield table_blob(rtype, part, (src[i:i + chunk], dst[i:i + chunk])), part.num_rows
+
+    yield from _packed(node_blobs(), edges=False, max_bytes=max_bytes)
+    yield from _packed(edge_blobs(), edges=True, max_bytes=max_bytes)
+
+
+def _packed(blobs: Iterator[tuple[bytes, int]], edges: bool, max_bytes: int) -> Iterator[Command]:
+    """Blobs of one kind packed into commands of at most ``max_bytes`` (a bigger blob goes alone)."""
     cmd = Command()
-    for label, table in node_sets:
-        for i in range(0, table.num_rows, chunk):
-            part = table.slice(i, chunk)
-            blob = table_blob(label, part)
-            if cmd.size and cmd.size + len(blob) > max_bytes:
-                yield cmd
-                cmd = Command()
-            cmd.labels.append(blob)
-            cmd.nodes += part.num_rows
-            cmd.size += len(blob)
-    if cmd.size:
-        yield cmd
-        cmd = Command()
-    for rtype, table, src, dst in edge_sets:
-        for i in range(0, table.num_rows, chunk):
-            part = table.slice(i, chunk)
-            blob = table_blob(rtype, part, (src[i:i + chunk], dst[i:i + chunk]))
-            if cmd.size and cmd.size + len(blob) > max_bytes:
-                yield cmd
-                cmd = Command()
+    for blob, n in blobs:
+        if cmd.size and cmd.size + len(blob) > max_bytes:
+            yield cmd
+            cmd = Command()
+        if edges:
             cmd.types.append(blob)
-            cmd.edges += part.num_rows
-            cmd.size += len(blob)
+            cmd.edges += n
+        else:
+            cmd.labels.append(blob)
+            cmd.nodes += n
+        cmd.size += len(blob)
     if cmd.size:
         yield cmd
 

@@ -378,3 +378,25 @@ def test_bulk_rows_path_still_equals_merge(store: FalkorStore, merged: FalkorSto
     report = load_index(store, index_dir, key_dir=key_dir, bulk="rows")
     assert "bulk build" in report.seconds
     assert _props(store) == _props(merged)
+
+
+def test_table_commands_pack_nodes_before_edges_within_the_size_limit() -> None:
+    """Small chunks and a small command limit: many commands, none over the limit unless one blob is,
+    every node command before the first relationship command, and every entity sent exactly once."""
+    import numpy as np
+    import pyarrow as pa
+
+    from graph import falkor_bulk as fb
+
+    people = pa.table({"name": [f"p{i}" for i in range(50)], "age": list(range(50))})
+    places = pa.table({"uprn": [f"u{i}" for i in range(20)]})
+    lives = pa.table({"since": [f"2020-01-{i % 28 + 1:02d}" for i in range(40)]})
+    src, dst = np.arange(40, dtype=np.uint64) % 50, 50 + np.arange(40, dtype=np.uint64) % 20
+    cmds = list(fb.table_commands([("Person", people), ("Place", places)], [("LIVES_AT", lives, src, dst)],
+                                  max_bytes=300, chunk=7))
+    assert len(cmds) > 4
+    kinds = ["nodes" if c.nodes else "edges" for c in cmds]
+    assert kinds == sorted(kinds, key=lambda k: k != "nodes")  # all node commands first
+    assert all(not (c.nodes and c.edges) for c in cmds)
+    assert sum(c.nodes for c in cmds) == 70 and sum(c.edges for c in cmds) == 40
+    assert all(c.size <= 300 or len(c.labels) + len(c.types) == 1 for c in cmds)
