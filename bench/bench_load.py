@@ -22,17 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import borough, peak_rss_mib, report  # noqa: E402
-
-
-def server_cpu_s(store: object) -> float:
-    """CPU seconds the embedded redis-server has used so far (Linux /proc), 0.0 if unknown."""
-    try:
-        pid = store._db.client.pid  # type: ignore[attr-defined]
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (AttributeError, OSError, ValueError, IndexError):
-        return 0.0
+from common import borough, peak_rss_mib, report, server_cpu_s  # noqa: E402
 
 
 def main() -> None:

@@ -32,6 +32,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import server_cpu_s  # noqa: E402
 
 REFERENCE_DATE = dt.date(2025, 12, 31)  # the generator's extract date (docs/synthetic-data.md)
 
@@ -212,19 +214,6 @@ def access_context(today: dt.date = REFERENCE_DATE, role: str = "ig_officer"):
     from graph.access import load_policy
 
     return load_policy().context(user="bench", role=role, today=today)
-
-
-def server_cpu_s(store: Any) -> float:
-    """CPU seconds of the embedded FalkorDB server so far (Linux /proc; 0.0 if unknown): a query's own
-    cost, steadier than wall time when other jobs share the machine."""
-    import os
-
-    try:
-        pid = store._db.client.pid
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (AttributeError, OSError, ValueError, IndexError):
-        return 0.0
 
 
 def run_detectors(store: Any, truth: Truth | None = None, today: dt.date = REFERENCE_DATE,

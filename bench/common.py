@@ -31,6 +31,16 @@ def borough(people: int, seed: int = 11) -> tuple[Path, Path]:
     return sources, index
 
 
+def server_cpu_s(store: object) -> float:
+    """CPU seconds the embedded redis-server has used so far (Linux /proc), 0.0 if unknown."""
+    try:
+        pid = store._db.client.pid  # type: ignore[attr-defined]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (AttributeError, OSError, ValueError, IndexError):
+        return 0.0
+
+
 def timed(fn: Callable[[], object], repeat: int = 5) -> dict[str, float]:
     """Median, p95 and min of ``repeat`` calls, in milliseconds."""
     times = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -192,17 +193,24 @@ def write_fixture_index(index_dir: Path) -> Path:
     return index_dir
 
 
-@pytest.fixture(scope="session")
-def borough_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A real embedded FalkorDB holding the fixture borough, shared by the whole session (read-only use)."""
+@contextmanager
+def fixture_borough_store(folder: Path) -> Iterator[Any]:
+    """A real embedded FalkorDB in ``folder`` holding the fixture borough; closed on exit."""
     from graph.falkor import FalkorStore
 
-    store = FalkorStore(tmp_path_factory.mktemp("falkor-borough"))
-    build_fixture_borough(store)
+    store = FalkorStore(folder)
     try:
+        build_fixture_borough(store)
         yield store
     finally:
         store.close()
+
+
+@pytest.fixture(scope="session")
+def borough_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The fixture borough, shared by the whole session (read-only use)."""
+    with fixture_borough_store(tmp_path_factory.mktemp("falkor-borough")) as store:
+        yield store
 
 
 @pytest.fixture(scope="session")

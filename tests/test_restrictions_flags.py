@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import _resident, build_fixture_borough
+from conftest import _resident, fixture_borough_store
 
 from graph.access import AccessContext, load_policy
 from graph.library import load_library, run_saved
@@ -109,15 +109,9 @@ def _add_restricted(store: Any) -> None:
 @contextmanager
 def restricted_store(folder: Path) -> Iterator[Any]:
     """A real embedded FalkorDB in ``folder`` holding the fixture borough and the restricted people."""
-    from graph.falkor import FalkorStore
-
-    s = FalkorStore(folder)
-    build_fixture_borough(s)
-    _add_restricted(s)
-    try:
+    with fixture_borough_store(folder) as s:
+        _add_restricted(s)
         yield s
-    finally:
-        s.close()
 
 
 @pytest.fixture(scope="module")
