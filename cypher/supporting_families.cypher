@@ -87,7 +87,6 @@ WITH h, f.criterion AS criterion,
 WITH h, collect({criterion: criterion, agencies: agencies, facts: size(ev),
                            resident_ids: CASE WHEN $access_personal THEN who ELSE [] END, people: who}) AS matrix,
      collect(ev[0..20]) AS evs
-WHERE size(matrix) >= $min_criteria
 // a family with at least one child living there now
 MATCH (k:Resident)-[kl:LIVES_AT]->(h)
 WHERE kl.current AND kl.source_system IN $access_sources AND NOT coalesce(k.deceased, false)

@@ -287,9 +287,10 @@ def _claims(con: duckdb.DuckDBPyConnection, mappings: dict[str, SourceMapping]) 
                    attr_disregard_type VARCHAR, attr_disregarded_resident_id VARCHAR,
                    attr_address_source VARCHAR{extra_cols})""")
     # each resident's latest known dwelling, for claims placed there when their own address is unplaced
-    con.execute("""CREATE OR REPLACE TEMP TABLE claimant_home AS
-                   SELECT resident_id, arg_max(uprn, coalesce(record_date, DATE '0001-01-01')) AS uprn
-                   FROM rec WHERE uprn IS NOT NULL AND resident_id IS NOT NULL GROUP BY resident_id""")
+    if any(c.if_unplaced == "claimant_home" for m in mappings.values() for c in m.facts.claims):
+        con.execute("""CREATE OR REPLACE TEMP TABLE claimant_home AS
+                       SELECT resident_id, arg_max(uprn, coalesce(record_date, DATE '0001-01-01')) AS uprn
+                       FROM rec WHERE uprn IS NOT NULL AND resident_id IS NOT NULL GROUP BY resident_id""")
     for s, m in mappings.items():
         f = m.facts
         # a named person whose role column also types a claim (council tax disregards): that claim is
