@@ -5,7 +5,9 @@
 // roles: fraud_investigator, social_worker, ig_officer
 // mode: read
 // param: record_id string | the record's ID in its line-of-business system
-MATCH (sr:SourceRecord {record_id: $record_id})
+UNWIND $access_sources AS source
+// record keys are 'source_system:record_id' (unique, indexed): one lookup per source the session may see
+MATCH (sr:SourceRecord {record_key: source + ':' + $record_id})
 WITH sr
 MATCH (sr)-[:RESOLVES_TO]->(r:Resident)
 WHERE $access_personal AND sr.source_system IN $access_sources AND ($access_sealed OR NOT coalesce(r.sealed, false)) AND ($access_opt_out OR NOT coalesce(r.opt_out, false))

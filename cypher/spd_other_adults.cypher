@@ -28,15 +28,15 @@ WHERE NOT coalesce(a.protected, false) AND ($access_sealed OR NOT coalesce(c.sea
 OPTIONAL MATCH (dr:Resident {resident_id: coalesce(d.attr_disregarded_resident_id, '')})
 WITH adult_dob, c, d, a, dr,
      CASE WHEN d.attr_disregard_type IS NOT NULL AND dr IS NULL THEN 1 ELSE 0 END AS disregards
-OPTIONAL MATCH (c)-[cl:LIVES_AT]->(a)
-WHERE cl.current AND cl.source_system <> d.source_system AND cl.source_system IN $access_sources
 WITH adult_dob, c, d, a, dr, disregards,
-     count(cl) > 0 AND coalesce(c.dob, '0000-00-00') <= adult_dob AS corroborated
-// the account holder's arrival: the start of the liability on the same account
-OPTIONAL MATCH (c)-[lia:CLAIMS]->(a)
-WHERE lia.claim_type = 'council_tax_liability' AND lia.source_system = d.source_system AND lia.record_id = d.record_id
-WITH adult_dob, c, d, a, dr, disregards, corroborated,
-     coalesce(min(lia.from_date), d.from_date, '0000') AS arrival
+     coalesce(c.dob, '0000-00-00') <= adult_dob
+       AND size([(c)-[cl:LIVES_AT]->(a) WHERE cl.current AND cl.source_system <> d.source_system
+                                             AND cl.source_system IN $access_sources | 1]) > 0 AS corroborated,
+     // the account holder's arrival: the start of the liability on the same account
+     reduce(m = null, x IN [(c)-[lia:CLAIMS]->(a) WHERE lia.claim_type = 'council_tax_liability'
+                                 AND lia.source_system = d.source_system AND lia.record_id = d.record_id | lia.from_date]
+            | CASE WHEN x IS NULL THEN m WHEN m IS NULL OR x < m THEN x ELSE m END) AS first_liability
+WITH adult_dob, c, d, a, dr, disregards, corroborated, coalesce(first_liability, d.from_date, '0000') AS arrival
 MATCH (o:Resident)-[l:LIVES_AT]->(a)
 WHERE o <> c AND l.current AND l.source_system IN $access_sources AND ($access_sealed OR NOT coalesce(o.sealed, false)) AND ($access_opt_out OR NOT coalesce(o.opt_out, false))
   AND coalesce(o.dob, '0000-00-00') <= adult_dob AND coalesce(o.deceased, false) = false

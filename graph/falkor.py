@@ -13,7 +13,7 @@ import json
 import math
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -83,6 +83,11 @@ class FalkorStore(GraphStore):
         self._ensure_schema(self._graph, indexes)
 
     def _ensure_schema(self, graph: Any, indexes: Sequence[IndexSpec]) -> None:
+        self._await_constraints(graph, self._create_schema(graph, indexes))
+
+    def _create_schema(self, graph: Any, indexes: Sequence[IndexSpec]) -> list[tuple[str, str]]:
+        """Create what is missing; the engine builds indexes and checks constraints in the background.
+        Returns the constraints still to be awaited."""
         existing = {(c["label"], tuple(c["properties"])) for c in self._constraints(graph)}
         pending: list[tuple[str, str]] = []
         for spec in indexes:
@@ -99,7 +104,7 @@ class FalkorStore(GraphStore):
                     if "already exists" not in str(e).lower():
                         raise StoreError(f"could not make {label}.{prop} unique: {e}") from None
                 pending.append((label, prop))
-        self._await_constraints(graph, pending)
+        return pending
 
     def _constraints(self, graph: Any) -> list[dict[str, Any]]:
         try:
@@ -110,6 +115,14 @@ class FalkorStore(GraphStore):
     def _await_constraints(self, graph: Any, pending: list[tuple[str, str]], limit_s: float = 300) -> None:
         """Constraints build asynchronously; wait so that a load never races an unbuilt one."""
         deadline = time.monotonic() + limit_s
+        while True:  # indexes too: a query run before its index is built would scan
+            building = [r[0] for r in graph.query("CALL db.indexes() YIELD label, status RETURN label, status")
+                        .result_set if r[1] != "OPERATIONAL"]
+            if not building:
+                break
+            if time.monotonic() > deadline:
+                raise StoreError(f"indexes still building after {limit_s}s: {building}")
+            time.sleep(0.05)
         while pending:
             status = {(c["label"], tuple(c["properties"])): c["status"] for c in self._constraints(graph)}
             failed = [p for p in pending if status.get((p[0], (p[1],))) == "FAILED"]
@@ -146,7 +159,9 @@ class FalkorStore(GraphStore):
         return self.read("MATCH (n) RETURN count(n) AS c")[0]["c"] == 0
 
     def bulk_build(self, plan: Any, progress: Any = None) -> bool:
-        """Build ``plan`` (graph.load.BulkGraph) into a staging key with GRAPH.BULK, index it, swap it in.
+        """Build ``plan`` into a staging key with GRAPH.BULK, index it, swap it in. ``plan``: a
+        graph.bulk_stream.StreamedPlan (Arrow tables, sent while the plan is still being prepared) or a
+        graph.load.BulkGraph (rows).
 
         Redis ``RENAME`` of a FalkorDB graph key works (and is atomic), so the real graph is never seen
         half built: a build killed part way leaves the old empty graph and a stale staging key that the
@@ -160,28 +175,36 @@ class FalkorStore(GraphStore):
         client, staging = self._long_client(), f"{self._graph_name}__bulk_staging"
         client.delete(staging)
         try:
-            if hasattr(plan, "bulk_sets"):  # graph.load.ColumnarGraph: Arrow tables, encoded column-wise
-                node_sets, edge_sets, n_nodes, n_edges = plan.bulk_sets()
-                for label, table, *_ in (*node_sets, *edge_sets):
-                    for name in (label, *table.column_names):
-                        check_identifier(name)
-                cmds = fb.prefetch(fb.table_commands(node_sets, edge_sets))
+            totals: list[int] = []
+            if hasattr(plan, "node_tables"):  # graph.bulk_stream.StreamedPlan: Arrow tables as they are ready
+                cmds = fb.prefetch(fb.table_commands(_checked_nodes(plan), _checked_edges(plan, totals),
+                                                     flush_each_set=True))
             else:
                 node_sets, edge_sets, n_nodes, n_edges = _bulk_sets(plan)
+                totals += [n_nodes, n_edges]
                 cmds = fb.commands(node_sets, edge_sets)
+            # An empty graph first, indexed before any node arrives: the engine then indexes each node as
+            # it is made (while the plan is still being prepared) instead of in one pass at the end, and
+            # a uniqueness constraint on an empty label needs no check of existing nodes.
+            self._bulk_send(staging, ["BEGIN", 0, 0, 0, 0])
+            graph = self._db.select_graph(staging)
+            pending = self._create_schema(graph, plan.schema)
             made = [0, 0]
             start = time.monotonic()
-            for i, cmd in enumerate(cmds):
-                reply = self._bulk_send(staging, cmd.args(first=i == 0))
+            for cmd in cmds:
+                reply = self._bulk_send(staging, cmd.args(first=False))
                 for j, part in enumerate(str(reply).split(",")[:2]):
                     made[j] += int(part.split()[0])
                 done = made[0] + made[1]
-                say(f"  bulk: {done:,} of {n_nodes + n_edges:,} ({done / max(time.monotonic() - start, 1e-6):,.0f}/s)")
+                of = f" of {sum(totals):,}" if totals else ""
+                say(f"  bulk: {made[0]:,} nodes, {made[1]:,} relationships{of} "
+                    f"({done / max(time.monotonic() - start, 1e-6):,.0f}/s)")
+            n_nodes, n_edges = totals
             if made != [n_nodes, n_edges]:
                 raise StoreError(f"bulk build made {made[0]} nodes and {made[1]} relationships, "
                                  f"expected {n_nodes} and {n_edges}")
-            say(f"  bulk: indexes and constraints on {n_nodes:,} nodes")
-            self._ensure_schema(self._db.select_graph(staging), plan.schema)
+            say("  bulk: waiting for the indexes and constraints")
+            self._await_constraints(graph, pending)
             if not self.can_bulk_build():
                 client.delete(staging)
                 return False
@@ -229,6 +252,24 @@ class FalkorStore(GraphStore):
         db, self._db = getattr(self, "_db", None), None
         if db is not None:
             db.close()
+
+
+def _checked_nodes(plan: Any) -> Iterator[tuple[str, Any]]:
+    """The streamed plan's node tables, with label and property names checked as identifiers."""
+    for label, table in plan.node_tables():
+        for name in (label, *table.column_names):
+            check_identifier(name)
+        yield label, table
+
+
+def _checked_edges(plan: Any, totals: list[int]) -> Iterator[tuple[str, Any, Any, Any]]:
+    """The streamed plan's relationship sets (once its nodes are all out); fills ``totals``."""
+    edge_sets, n_nodes, n_edges = plan.edge_sets()
+    totals += [n_nodes, n_edges]
+    for rtype, table, *_ in edge_sets:
+        for name in (rtype, *table.column_names):
+            check_identifier(name)
+    yield from edge_sets
 
 
 def _bulk_sets(plan: Any) -> tuple[list[Any], list[Any], int, int]:

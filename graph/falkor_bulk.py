@@ -22,7 +22,7 @@ import datetime as dt
 import math
 import re
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, repeat
 from types import NoneType
 from typing import Any
@@ -274,19 +274,24 @@ def table_blob(name: str, table: Any, ends: tuple[Any, Any] | None = None) -> by
     return header(name, table.column_names) + body
 
 
-def table_commands(node_sets: Sequence[tuple[str, Any]], edge_sets: Sequence[tuple[str, Any, Any, Any]],
-                   max_bytes: int = MAX_COMMAND_BYTES, chunk: int = CHUNK) -> Iterator[Command]:
+def table_commands(node_sets: Iterable[tuple[str, Any]], edge_sets: Iterable[tuple[str, Any, Any, Any]],
+                   max_bytes: int = MAX_COMMAND_BYTES, chunk: int = CHUNK, flush_each_set: bool = False,
+                   ) -> Iterator[Command]:
     """Like ``commands``, from Arrow tables: (label, table) and (type, table, src ids, dst ids).
 
     Nodes and relationships go in separate commands (every node is made before the first relationship
-    refers to it); blobs are encoded lazily, one chunk at a time, so ``prefetch`` can overlap them."""
-    def node_blobs() -> Iterator[tuple[bytes, int]]:
+    refers to it); blobs are encoded lazily, one chunk at a time, so ``prefetch`` can overlap them.
+    The sets may be lazy iterators that wait for a plan still being prepared: ``flush_each_set`` then
+    ends a command with each set, so what is ready is sent without waiting for the next set."""
+    def node_blobs() -> Iterator[tuple[bytes, int] | None]:
         for label, table in node_sets:
             for i in range(0, table.num_rows, chunk):
                 part = table.slice(i, chunk)
                 yield table_blob(label, part), part.num_rows
+            if flush_each_set:
+                yield None
 
-    def edge_blobs() -> Iterator[tuple[bytes, int]]:
+    def edge_blobs() -> Iterator[tuple[bytes, int] | None]:
         for rtype, table, src, dst in edge_sets:
             for i in range(0, table.num_rows, chunk):
                 part = table.slice(i, chunk)
@@ -296,10 +301,17 @@ def table_commands(node_sets: Sequence[tuple[str, Any]], edge_sets: Sequence[tup
     yield from _packed(edge_blobs(), edges=True, max_bytes=max_bytes)
 
 
-def _packed(blobs: Iterator[tuple[bytes, int]], edges: bool, max_bytes: int) -> Iterator[Command]:
-    """Blobs of one kind packed into commands of at most ``max_bytes`` (a bigger blob goes alone)."""
+def _packed(blobs: Iterator[tuple[bytes, int] | None], edges: bool, max_bytes: int) -> Iterator[Command]:
+    """Blobs of one kind packed into commands of at most ``max_bytes`` (a bigger blob goes alone);
+    a ``None`` ends the current command."""
     cmd = Command()
-    for blob, n in blobs:
+    for item in blobs:
+        if item is None:
+            if cmd.size:
+                yield cmd
+                cmd = Command()
+            continue
+        blob, n = item
         if cmd.size and cmd.size + len(blob) > max_bytes:
             yield cmd
             cmd = Command()

@@ -24,10 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from graph.bulk_stream import StreamedPlan
 from graph.model import GraphModel, load_model
 from graph.pseudonym import household_ids, load_key, pseudonym, pseudonyms
 from graph.search_keys import alt_surname_keys, fold, phonetic, phonetic_many
@@ -433,15 +435,37 @@ class Loader:
     def _run_columnar(self, addresses: pq.ParquetFile | None, residents: pq.ParquetFile, records: pq.ParquetFile,
                       lives_at: pq.ParquetFile | None, claims: pq.ParquetFile | None,
                       contacts: pq.ParquetFile | None, family: pq.ParquetFile | None) -> bool:
-        """``_run_bulk`` with column-wise preparation: the same graph, no per-row Python dicts."""
-        return self._bulk(self._plan_columnar, addresses, residents, records, lives_at, claims, contacts, family)
+        """``_run_bulk`` with column-wise preparation: the same graph, no per-row Python dicts. The plan
+        is prepared in a thread and its node tables are sent while it runs (graph/bulk_stream.py)."""
+        tables = (addresses, residents, records, lives_at, claims, contacts, family)
+        start = time.monotonic()
+        self.say("preparing the bulk plan; nodes are sent as each label is ready")
+        stream = StreamedPlan(lambda emit: self._plan_columnar(*tables, emit=emit), self.model.schema(),
+                              progress=self.say)
+        try:
+            built = self.store.bulk_build(stream, progress=self.say)
+        finally:
+            stream.close()
+        if not built:
+            self.say("the store declined the bulk build; loading with MERGE")
+            return False
+        assert stream.result is not None and stream.prepare_s is not None
+        g, counts = stream.result
+        self.report.rows.update(counts)
+        total = time.monotonic() - start
+        self.report.seconds["prepare"] = round(stream.prepare_s, 2)  # overlapped with sending nodes
+        self.report.seconds["bulk build"] = round(total - stream.prepare_s, 2)  # after the plan was ready
+        self.say(f"bulk built {g.size:,} nodes and relationships in {total:.1f}s")
+        return True
 
     def _plan_columnar(self, addresses: pq.ParquetFile | None, residents: pq.ParquetFile, records: pq.ParquetFile,
                        lives_at: pq.ParquetFile | None, claims: pq.ParquetFile | None, contacts: pq.ParquetFile | None,
-                       family: pq.ParquetFile | None) -> tuple[ColumnarGraph, dict[str, int]]:
+                       family: pq.ParquetFile | None, emit: Callable[[str, Any], None] | None = None,
+                       ) -> tuple[ColumnarGraph, dict[str, int]]:
         """The plan with Arrow kernels: each block mirrors one row generator plus its ``_plan_rows``
-        block (same keys, conversions, skips and MATCH conditions); tests/test_bulk_load.py compares."""
-        g = ColumnarGraph(self.model, self.model.schema())
+        block (same keys, conversions, skips and MATCH conditions); tests/test_bulk_load.py compares.
+        ``emit``: hand each node table over as soon as it is final (each label is added once)."""
+        g = ColumnarGraph(self.model, self.model.schema(), emit=emit)
         lid = self.report.load_id
         counts: dict[str, int] = {}
 
@@ -468,6 +492,22 @@ class Loader:
             w = ward.filter(has_ward)
             g.add_nodes("Ward", _arrow_table({"name": pc.unique(w), "load_id": stamp(len(pc.unique(w)))}))
             g.add_rels("IN_WARD", _arrow_table({"_s": uprn.filter(has_ward), "_e": w, "load_id": stamp(len(w))}))
+        # Q_RECORD (_record_rows); before the residents, so the server builds the biggest label while
+        # the residents (pseudonyms, phonetic keys) are prepared
+        t = _read(records, self.model.node("SourceRecord").properties,
+                  ("source_system", "record_id", "resident_id", "match_probability", "uprn"))
+        n = t.num_rows
+        counts["source records"] = n
+        cols = _picked(t, self.model.node("SourceRecord").properties, ("record_key", "match_probability"))
+        cols["record_id"] = _col(t, "record_id").cast(pa.string())
+        if "uprn" in cols:
+            cols["uprn"] = cols["uprn"].cast(pa.string())
+        key = pc.binary_join_element_wise(_str(_col(t, "source_system")), _str(_col(t, "record_id")), ":")
+        g.add_nodes("SourceRecord", _arrow_table({"record_key": key, **cols, "load_id": stamp(n)}))
+        g.add_rels("RESOLVES_TO", _arrow_table({"_s": key, "_e": _str(_col(t, "resident_id")),
+                                          "match_probability": _col(t, "match_probability", pa.float64()),
+                                          "load_id": stamp(n)}))
+        del t, cols, key
         # Q_RESIDENT (_resident_rows)
         t = _read(residents, self.model.node("Resident").properties,
                   ("resident_id", "dob", "first_name", "last_name", "uprn", "source_systems", "sources"))
@@ -508,21 +548,6 @@ class Loader:
         })
         g.add_nodes("Resident", _arrow_table({"resident_id": rid, **cols, "load_id": stamp(n)}))
         resident_set = rid
-        # Q_RECORD (_record_rows)
-        t = _read(records, self.model.node("SourceRecord").properties,
-                  ("source_system", "record_id", "resident_id", "match_probability", "uprn"))
-        n = t.num_rows
-        counts["source records"] = n
-        cols = _picked(t, self.model.node("SourceRecord").properties, ("record_key", "match_probability"))
-        cols["record_id"] = _col(t, "record_id").cast(pa.string())
-        if "uprn" in cols:
-            cols["uprn"] = cols["uprn"].cast(pa.string())
-        key = pc.binary_join_element_wise(_str(_col(t, "source_system")), _str(_col(t, "record_id")), ":")
-        g.add_nodes("SourceRecord", _arrow_table({"record_key": key, **cols, "load_id": stamp(n)}))
-        g.add_rels("RESOLVES_TO", _arrow_table({"_s": key, "_e": _str(_col(t, "resident_id")),
-                                          "match_probability": _col(t, "match_probability", pa.float64()),
-                                          "load_id": stamp(n)}))
-        del t, cols, key
         # Q_LIVES_AT (_lives_at_rows)
         if lives_at is not None:
             t = self._lives_at_table(lives_at, addresses)
@@ -799,7 +824,7 @@ class ColumnarGraph:
     ``index_in``, so no per-row Python objects are made for the big tables.
     """
 
-    def __init__(self, model: GraphModel, schema: list[Any]) -> None:
+    def __init__(self, model: GraphModel, schema: list[Any], emit: Callable[[str, Any], None] | None = None) -> None:
         self.schema = schema
         self.key = {label: kind.key for label, kind in model.nodes.items()}
         self.ends = {rtype: (kind.start, kind.end) for rtype, kind in model.relationships.items()}
@@ -807,10 +832,23 @@ class ColumnarGraph:
         self._rels: dict[str, list[Any]] = defaultdict(list)
         self.nodes: dict[str, Any] = {}
         self.rels: dict[str, Any] = {}  # type -> (table with _s, _e and properties)
+        self._emit = emit
 
     def add_nodes(self, label: str, table: Any) -> None:
-        """``table``: the key column (named as the model key) then properties; null = absent."""
-        self._nodes[label].append(table)
+        """``table``: the key column (named as the model key) then properties; null = absent.
+
+        With ``emit`` (graph.bulk_stream), the label is final at once and handed over: it may be added
+        only once, so that its nodes can be sent while the rest of the plan is prepared."""
+        if self._emit is None:
+            self._nodes[label].append(table)
+            return
+        if label in self.nodes:
+            raise ValueError(f"{label} nodes added twice to a streamed bulk plan")
+        self.nodes[label] = final = self._final_nodes(label, [table])
+        self._emit(label, final)
+
+    def _final_nodes(self, label: str, parts: list[Any]) -> Any:
+        return _drop_all_null(_dedupe(_concat(parts), [self.key[label]], last_row=False))
 
     def add_rels(self, rtype: str, table: Any, merge_key: tuple[str, ...] = (), last_row: bool = True) -> None:
         """``table``: ``_s``, ``_e`` endpoint keys then properties. ``last_row``: a repeat replaces every
@@ -820,8 +858,7 @@ class ColumnarGraph:
     def finish(self) -> None:
         """Deduplicate, drop relationships with a missing endpoint, and fix node order."""
         for label, parts in self._nodes.items():
-            t = _dedupe(_concat(parts), [self.key[label]], last_row=False)
-            self.nodes[label] = _drop_all_null(t)
+            self.nodes[label] = self._final_nodes(label, parts)
         self._nodes.clear()
         for rtype, parts in self._rels.items():
             s_label, e_label = self.ends[rtype]
@@ -842,7 +879,10 @@ class ColumnarGraph:
         if node is None or not node.num_rows:
             return pa.nulls(len(keys), pa.int32())
         col = node.column(self.key[label])
-        return pc.index_in(keys.cast(col.type), value_set=col)
+        keys = keys.cast(col.type)
+        if len(keys) == len(col) and keys.equals(col):  # the nodes' own key column (RESOLVES_TO, contacts)
+            return pa.array(np.arange(len(keys), dtype=np.int32))
+        return pc.index_in(keys, value_set=col)
 
     def has(self, label: str, keys: Any) -> Any:
         """Per key: does a node of ``label`` have it (only labels already added count)."""
@@ -855,8 +895,6 @@ class ColumnarGraph:
 
     def bulk_sets(self) -> tuple[list[Any], list[Any], int, int]:
         """(label, table) node sets and (type, table, src ids, dst ids) edge sets for falkor_bulk."""
-        import numpy as np
-
         node_sets, offsets, offset = [], {}, 0
         for label, t in self.nodes.items():
             if t.num_rows:
@@ -905,8 +943,6 @@ def _dedupe(t: Any, keys: list[str], last_row: bool) -> Any:
         return t
     key = t.column(keys[0]) if len(keys) == 1 else pc.binary_join_element_wise(
         *[pc.fill_null(t.column(k).cast(pa.string()), "\x00") for k in keys], "\x1f")
-    import numpy as np
-
     g = pa.table({"k": key, "i": pa.array(np.arange(t.num_rows))}).group_by("k", use_threads=False).aggregate(
         [("i", "count")])
     dup = pc.is_in(key, value_set=g.filter(pc.greater(g.column("i_count"), 1)).column("k"))

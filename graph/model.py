@@ -71,11 +71,14 @@ class GraphModel:
             raise ModelError(f"no relationship type {rel_type!r} in the graph model") from None
 
     def schema(self) -> list[IndexSpec]:
-        """Uniqueness on every node key, plus lookup indexes the loader and queries rely on."""
+        """Uniqueness on every node key, plus the lookup indexes saved queries start from (search by
+        surname key, surname, birth date, postcode, full name; de-personalised views by pseudonym). Only those:
+        every index costs the load time on every node of its label (tests/test_schema_use.py checks
+        that each one is used)."""
         specs = [IndexSpec(k.label, k.key, unique=True) for k in self.nodes.values()]
-        for label, prop in (("Resident", "last_key"), ("Resident", "alt_last_key"), ("Resident", "last_name"), ("Resident", "dob"),
-                            ("Resident", "postcode"), ("SourceRecord", "record_id"), ("Address", "postcode"),
-                            ("Address", "ward"), ("AgencyContact", "contact_type")):
+        for label, prop in (("Resident", "last_key"), ("Resident", "alt_last_key"), ("Resident", "last_name"),
+                            ("Resident", "dob"), ("Resident", "postcode"), ("Resident", "pseudonym"),
+                            ("Resident", "full_name")):
             if label in self.nodes and prop in self.nodes[label].properties:
                 specs.append(IndexSpec(label, prop))
         return specs
