@@ -9,7 +9,9 @@
 // description: index entry for the account holder (same surname
 // description: and initial, no conflicting date of birth). When the account holder is not registered at
 // description: the dwelling by any other system (or is a child), the index probably linked the account to
-// description: the wrong person, so one of the other adults is taken to be the liable person.
+// description: the wrong person, so one of the other adults is taken to be the liable person. Other
+// description: adults' index entries that look like one person (same surname and initial, no two different
+// description: dates of birth) count as one adult.
 // category: detector
 // roles: fraud_investigator, analyst, ig_officer
 // mode: read
@@ -63,16 +65,26 @@ WHERE all(x IN elsewhere WHERE x[0] < n_sources OR (x[0] = n_sources AND x[1] <=
   // registered there since the account holder arrived (an earlier registration is a former occupant's);
   // GP, DWP and school dates are not moving-in dates, so they cannot show that
   AND n_sources >= $min_sources AND coalesce(registered_from, arrival) >= arrival
-WITH c, d, a, disregards, corroborated, collect(o.resident_id) AS others, collect(o_ev) AS o_evs
-WHERE size(others) > disregards + CASE WHEN corroborated THEN 0 ELSE 1 END
+WITH c, d, a, disregards, corroborated, collect(o.resident_id) AS others, collect(o_ev) AS o_evs,
+     collect({k: coalesce(o.last_name, o.resident_id) + '|' + substring(coalesce(o.first_name, ''), 0, 1), dob: o.dob}) AS seen
+// index entries that look like one person (surname, initial, no two different birth dates: one person's
+// records the index left unlinked) count as one adult
+WITH c, d, a, disregards, corroborated, others, o_evs, seen,
+     reduce(ks = [], x IN seen | CASE WHEN x.k IN ks THEN ks ELSE ks + [x.k] END) AS keys
+WITH c, d, a, disregards, corroborated, others, o_evs,
+     reduce(n = 0, k IN keys | n + size(reduce(ds = [], x IN seen | CASE WHEN x.k = k AND x.dob IS NOT NULL
+                                                                        AND NOT x.dob IN ds THEN ds + [x.dob] ELSE ds END))) AS dated,
+     reduce(n = 0, k IN keys | n + CASE WHEN any(x IN seen WHERE x.k = k AND x.dob IS NOT NULL) THEN 0 ELSE 1 END) AS undated
+WITH c, d, a, disregards, corroborated, others, o_evs, dated + undated AS adults
+WHERE adults > disregards + CASE WHEN corroborated THEN 0 ELSE 1 END
 RETURN CASE WHEN $access_personal THEN c.resident_id END AS resident_id, CASE WHEN $access_personal THEN a.uprn END AS uprn, c.pseudonym AS pseudonym,
        CASE WHEN $access_personal THEN c.full_name ELSE c.pseudonym END AS claimant,
        CASE WHEN $access_personal THEN a.address_text ELSE a.ward END AS address, a.ward AS ward,
-       CASE WHEN $access_personal THEN d.record_id END AS account, d.from_date AS discount_from, size(others) AS other_adults,
+       CASE WHEN $access_personal THEN d.record_id END AS account, d.from_date AS discount_from, adults AS other_adults,
        d.attr_disregard_type AS disregard_declared, corroborated AS claimant_registered_there,
        CASE WHEN $access_personal THEN others ELSE [] END AS other_resident_ids,
        'Single-person discount open since ' + coalesce(d.from_date, 'an unknown date') + ' but '
-         + toString(size(others)) + ' other adult(s) live at the dwelling'
+         + toString(adults) + ' other adult(s) live at the dwelling'
          + CASE WHEN d.attr_disregard_type IS NULL THEN ' and none is declared as disregarded'
                 ELSE ' besides the declared disregarded adult (' + d.attr_disregard_type + ')' END
          + CASE WHEN corroborated THEN '' ELSE '; the account holder is not registered there by any other system' END
