@@ -4,7 +4,8 @@
 // description: registered as arriving at the dwelling in other systems (GP, electoral register, DWP,
 // description: housing benefit...) and still live there or stayed past the exemption's start. An exemption
 // description: that ended before the residents moved in, a dwelling nobody is registered at, or one billed
-// description: on another council tax account for the same period, is not flagged. An open-ended
+// description: on another council tax account for the same period (one that is not itself exempt as empty
+// description: then, as a duplicate account is), is not flagged. An open-ended
 // description: registration counts only when no later current registration puts the person elsewhere.
 // category: detector
 // roles: fraud_investigator, analyst, ig_officer
@@ -20,12 +21,18 @@ WHERE o <> ll AND l.source_system IN $access_sources AND l.source_system <> e.so
   AND ($access_sealed OR NOT coalesce(o.sealed, false)) AND ($access_opt_out OR NOT coalesce(o.opt_out, false))
   // registered as arriving at the dwelling while it was exempt as empty
   AND l.from_date >= coalesce(e.from_date, '0000') AND l.from_date <= e_end AND l.from_date <= $today
-// not if another council tax account was billing the dwelling on the arrival date
-OPTIONAL MATCH (:Resident)-[p:CLAIMS]->(a)
+// not if another council tax account was billing the dwelling on the arrival date (an account that was
+// itself exempt as empty then, such as a duplicate of the same account, bills nothing)
+OPTIONAL MATCH (payer:Resident)-[p:CLAIMS]->(a)
 WHERE p.claim_type = 'council_tax_liability' AND p.source_system = e.source_system AND p.record_id <> e.record_id
   AND p.source_system IN $access_sources AND coalesce(p.from_date, '0000') <= l.from_date
   AND coalesce(p.to_date, '9999-12-31') >= l.from_date
-WITH ll, e, a, e_end, o, l, count(p) AS billed
+WITH ll, e, a, e_end, o, l, p,
+     size([(payer)-[x:CLAIMS]->(a) WHERE x.claim_type = 'empty_exemption' AND x.record_id = p.record_id
+                                      AND x.source_system = p.source_system
+                                      AND coalesce(x.from_date, '0000') <= l.from_date
+                                      AND coalesce(x.to_date, '9999-12-31') >= l.from_date | 1]) AS p_exempt
+WITH ll, e, a, e_end, o, l, count(CASE WHEN p IS NOT NULL AND p_exempt = 0 THEN 1 END) AS billed
 WHERE billed = 0
 // an open-ended registration counts only if no later current registration puts the person elsewhere
 WITH ll, e, a, e_end, o, l
