@@ -112,7 +112,8 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"""
         CREATE OR REPLACE TABLE residents AS
         WITH n AS (SELECT resident_id, count(*) AS n_records,
-                          list(DISTINCT source_system ORDER BY source_system) AS source_systems
+                          -- sorted distinct sources (an ordered aggregate sorts each group on its own)
+                          list_sort(list_distinct(list(source_system))) AS source_systems
                    FROM records GROUP BY resident_id)
         SELECT resident_id, {cols}, CAST(g_dob.p.value AS DATE) AS dob, n_records, source_systems,
                g_deceased.resident_id IS NOT NULL AS deceased, g_deceased.date_of_death,

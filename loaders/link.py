@@ -143,6 +143,11 @@ def run_link(sources: Path, out: Path, engine: str = "duckdb", progress: Progres
         con.register("_registry", registry[["unique_id", "resident_id"]])
         con.execute("CREATE TABLE rid AS SELECT * FROM _registry")
         con.unregister("_registry")
+        # the registry (a million Python strings at 1M records) is written now to the work folder and
+        # moved into the index with the other outputs; freed, the heap goes back to the OS for DuckDB
+        registry_file = stable_ids.write_registry(tmp, registry)
+        del registry
+        _release_heap()
         # one rewrite of the wide records table for both the resident IDs and the LLPG dwellings
         uprn = "r.* REPLACE (am.uprn AS uprn)" if _resolve_uprns(con, sources, say) else "r.*"
         u = mark("ids: LLPG address match", u)
@@ -166,11 +171,15 @@ def run_link(sources: Path, out: Path, engine: str = "duckdb", progress: Progres
         _write(con, out)
         u = mark("write: parquet", t)
         if os.environ.get("RESIDEX_KEEP_PAIRS"):  # for benchmarks and threshold tuning only
-            con.execute(f"COPY link_input TO '{(out / 'link_input.parquet').as_posix()}' (FORMAT parquet)")
-            con.execute(f"COPY (SELECT p.*, l.source_system AS source_l, r.source_system AS source_r FROM predictions p "
-                        f"JOIN records l ON l.unique_id = p.unique_id_l JOIN records r ON r.unique_id = p.unique_id_r) "
+            # with the records' own string unique_ids (the model ran on their integer index)
+            con.execute(f"COPY (SELECT li.* REPLACE (r.unique_id AS unique_id) FROM link_input li "
+                        f"JOIN records r ON r.idx = li.unique_id) TO '{(out / 'link_input.parquet').as_posix()}' "
+                        f"(FORMAT parquet)")
+            con.execute(f"COPY (SELECT l.unique_id AS unique_id_l, r.unique_id AS unique_id_r, p.* EXCLUDE (idx_l, idx_r), "
+                        f"l.source_system AS source_l, r.source_system AS source_r FROM predictions p "
+                        f"JOIN records l ON l.idx = p.idx_l JOIN records r ON r.idx = p.idx_r) "
                         f"TO '{(out / 'pairs.parquet').as_posix()}' (FORMAT parquet)")
-        stable_ids.write(out, registry, events)
+        stable_ids.write(out, registry_file, events)
         u = mark("write: id registry", u)
         quality.report(con, mappings, counts, qcounts, out)
         mark("write: quality report", u)
@@ -191,6 +200,18 @@ def run_link(sources: Path, out: Path, engine: str = "duckdb", progress: Progres
     finally:
         con.close()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _release_heap() -> None:
+    """Hand freed Python/pandas heap back to the OS (glibc keeps it otherwise, counted in the RSS)."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
 
 
 HOUSEHOLD_CAP = 30  # addresses with more names (care homes, hostels) give no co-resident evidence
@@ -268,7 +289,8 @@ def _edges(con: duckdb.DuckDBPyConnection, threshold: float) -> None:
     con.execute(f"""
         CREATE OR REPLACE TABLE edges AS
         WITH p AS (
-            SELECT p.unique_id_l, p.unique_id_r, p.match_probability, p.match_weight,
+            SELECT p.idx_l, p.idx_r, l.unique_id AS unique_id_l, r.unique_id AS unique_id_r,
+                   p.match_probability, p.match_weight,
                    coalesce(l.nhs_number = r.nhs_number, FALSE) OR coalesce(l.ni_number = r.ni_number, FALSE)
                    OR coalesce(l.pupil_number = r.pupil_number, FALSE)
                    OR coalesce(l.other_id = r.other_id, FALSE) AS strong,
@@ -277,22 +299,25 @@ def _edges(con: duckdb.DuckDBPyConnection, threshold: float) -> None:
                                AND year(l.dob) = year(r.dob))
                       AND damerau_levenshtein(l.dob_str, r.dob_str) > 1, FALSE) AS dob_conflict
             FROM predictions p
-            JOIN records l ON l.unique_id = p.unique_id_l
-            JOIN records r ON r.unique_id = p.unique_id_r
+            JOIN records l ON l.idx = p.idx_l
+            JOIN records r ON r.idx = p.idx_r
             WHERE p.match_probability >= {float(threshold)}
               AND NOT coalesce(l.nhs_number <> r.nhs_number, FALSE)
               AND NOT coalesce(l.pupil_number <> r.pupil_number, FALSE)
               AND NOT coalesce(l.suffix <> r.suffix, FALSE)
         ), allp AS (
-            SELECT unique_id_l, unique_id_r, match_probability, match_weight, strong, 'splink' AS rule
+            SELECT idx_l AS i, idx_r AS j, unique_id_l, unique_id_r, match_probability, match_weight, strong,
+                   'splink' AS rule
             FROM p WHERE strong OR NOT dob_conflict
             UNION ALL
-            SELECT unique_id_l, unique_id_r, 1.0, 50.0, TRUE, rule FROM det_edges
+            SELECT l.idx, r.idx, d.unique_id_l, d.unique_id_r, 1.0, 50.0, TRUE, d.rule FROM det_edges d
+            JOIN records l ON l.unique_id = d.unique_id_l JOIN records r ON r.unique_id = d.unique_id_r
         )
-        SELECT l.idx AS i, r.idx AS j, max(match_weight) AS weight, max(match_probability) AS probability,
-               bool_or(strong) AS strong, string_agg(DISTINCT rule, ',' ORDER BY rule) AS rules, unique_id_l, unique_id_r
-        FROM allp JOIN records l ON l.unique_id = allp.unique_id_l JOIN records r ON r.unique_id = allp.unique_id_r
-        GROUP BY ALL
+        SELECT i, j, max(match_weight) AS weight, max(match_probability) AS probability,
+               bool_or(strong) AS strong,
+               -- sorted distinct rules (an ordered string_agg sorts per group: seconds on a million pairs)
+               array_to_string(list_sort(list_distinct(list(rule))), ',') AS rules, unique_id_l, unique_id_r
+        FROM allp GROUP BY i, j, unique_id_l, unique_id_r
     """)
 
 
@@ -301,12 +326,12 @@ def _record_probability(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
         CREATE OR REPLACE TABLE rec_prob AS
         WITH e AS (
-            SELECT e.unique_id_l, e.unique_id_r, e.probability FROM edges e
-            JOIN rid a ON a.unique_id = e.unique_id_l JOIN rid b ON b.unique_id = e.unique_id_r
+            SELECT e.i, e.j, e.probability FROM edges e
+            JOIN records a ON a.idx = e.i JOIN records b ON b.idx = e.j
             WHERE a.resident_id = b.resident_id)
-        SELECT uid, max(probability) AS p FROM (
-            SELECT unique_id_l AS uid, probability FROM e UNION ALL SELECT unique_id_r, probability FROM e)
-        GROUP BY uid
+        SELECT idx, max(probability) AS p FROM (
+            SELECT i AS idx, probability FROM e UNION ALL SELECT j, probability FROM e)
+        GROUP BY idx
     """)
 
 
@@ -319,7 +344,7 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path) -> None:
                    r.postcode, r.uprn, r.address_text, r.flat, r.house_number, r.street, r.building, r.town,
                    r.property_ref, r.nhs_number, r.ni_number, r.pupil_number, r.phone, r.email,
                    r.record_date, r.row_number, r.attributes
-            FROM records r LEFT JOIN rec_prob rp ON rp.uid = r.unique_id
+            FROM records r LEFT JOIN rec_prob rp ON rp.idx = r.idx
             ORDER BY r.source_system, r.record_id""", "records.parquet")
     copy("SELECT * FROM residents ORDER BY resident_id", "residents.parquet")
     copy("SELECT * FROM match_explanations ORDER BY resident_id, source_l, record_id_l, source_r, record_id_r",

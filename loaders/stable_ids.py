@@ -11,6 +11,7 @@ ever issued, in a deterministic order, so a re-run on the same extracts gives th
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -97,9 +98,20 @@ def assign(clusters: pd.DataFrame, previous: pd.DataFrame | None, run_at: str | 
     return c, ev, max_id
 
 
-def write(out: Path, registry: pd.DataFrame, events: pd.DataFrame) -> None:
-    """id_registry.parquet is rewritten; id_events.csv is appended to (the log across runs)."""
-    registry[["unique_id", "resident_id"]].to_parquet(out / "id_registry.parquet", index=False)
+def write_registry(folder: Path, registry: pd.DataFrame) -> Path:
+    """``folder/id_registry.parquet`` (unique_id, resident_id); for :func:`write` to move into place."""
+    path = Path(folder) / "id_registry.parquet"
+    registry[["unique_id", "resident_id"]].to_parquet(path, index=False)
+    return path
+
+
+def write(out: Path, registry: pd.DataFrame | Path, events: pd.DataFrame) -> None:
+    """id_registry.parquet is rewritten (from the frame, or moved from a file :func:`write_registry`
+    wrote); id_events.csv is appended to (the log across runs)."""
+    if isinstance(registry, Path):
+        shutil.move(registry, out / "id_registry.parquet")
+    else:
+        write_registry(out, registry)
     p = out / "id_events.csv"
     header = not p.exists()
     events.to_csv(p, mode="a", header=header, index=False)

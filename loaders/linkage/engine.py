@@ -17,13 +17,23 @@ from loaders.errors import SourceError
 from loaders.linkage import model
 
 TRAIN_SAMPLE = 250_000  # records; larger inputs train on a sample of this size
-PRED_FIXED = ["unique_id_l", "unique_id_r", "match_probability", "match_weight"]
+PRED_FIXED = ["match_probability", "match_weight"]
+
+
+def _sample_sql(rows: int, seed: int) -> str:
+    """The records of a reservoir sample of link_input: the ids are sampled (the same rows as sampling
+    the wide rows, which copies every list column through the reservoir: 4.5 s against 0.7 s at 1M)."""
+    return (f"SELECT li.* FROM link_input li SEMI JOIN (SELECT unique_id FROM link_input "
+            f"USING SAMPLE {int(rows)} ROWS (reservoir, {int(seed)})) s USING (unique_id)")
 
 
 class LinkEngine:
     def __init__(self, engine: str, con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
         self.engine, self.con, self.tmp = engine, con, tmp
-        cols = ", ".join(model.LINK_COLUMNS)
+        # Splink's unique_id is the record's dense index (records.idx, numbered in unique_id order, so
+        # every pair keeps its l < r orientation): the ~10M blocked pairs at 1M records are joined and
+        # compared on integers instead of strings (predict 102 -> 80 s CPU, less spilled to temp files)
+        cols = ", ".join("idx AS unique_id" if c == "unique_id" else c for c in model.LINK_COLUMNS)
         con.execute(f"CREATE OR REPLACE TABLE link_input AS SELECT {cols} FROM records")
         self.linker: Any = None
         self._spark: Any = None
@@ -75,8 +85,7 @@ class LinkEngine:
         import time
 
         t = time.perf_counter()
-        self.con.execute(f"CREATE OR REPLACE TABLE link_train AS SELECT * FROM link_input "
-                         f"USING SAMPLE {TRAIN_SAMPLE} ROWS (reservoir, 42)")
+        self.con.execute(f"CREATE OR REPLACE TABLE link_train AS {_sample_sql(TRAIN_SAMPLE, 42)}")
         from splink import DuckDBAPI, Linker
 
         api = DuckDBAPI(connection=self.con)
@@ -111,8 +120,7 @@ class LinkEngine:
         t = time.perf_counter()
         table = "link_input"
         if n > model.PRIOR_SAMPLE:
-            self.con.execute(f"CREATE OR REPLACE TABLE link_prior AS SELECT * FROM link_input "
-                             f"USING SAMPLE {model.PRIOR_SAMPLE} ROWS (reservoir, 7)")
+            self.con.execute(f"CREATE OR REPLACE TABLE link_prior AS {_sample_sql(model.PRIOR_SAMPLE, 7)}")
             table, n = "link_prior", model.PRIOR_SAMPLE
         api = DuckDBAPI(connection=self.con)
         linker = Linker(api.register(table, table_name="records_for_prior"), model.scan_settings(trained),
@@ -139,17 +147,19 @@ class LinkEngine:
         if self.engine == "duckdb":
             have = set(self.con.execute(f"SELECT * FROM {pred.physical_name} LIMIT 0").df().columns)
             extra = [c for c in have if c.startswith("mw_tf_adj_")]
-            cols = ", ".join([c for c in keep if c in have] + extra)
+            cols = ", ".join(["unique_id_l AS idx_l", "unique_id_r AS idx_r"] + [c for c in keep if c in have] + extra)
             self.con.execute(f"CREATE OR REPLACE TABLE predictions AS SELECT {cols} FROM {pred.physical_name}")
             pred.drop_table_from_database_and_remove_from_cache()
             self.linker._db_api.delete_tables_created_by_splink_from_db()  # tf tables, blocked pairs
         else:
             sdf = pred.as_spark_dataframe()
             have = set(sdf.columns)
-            cols = [c for c in keep if c in have] + [c for c in have if c.startswith("mw_tf_adj_")]
+            cols = ["unique_id_l", "unique_id_r"] + [c for c in keep if c in have] + \
+                [c for c in have if c.startswith("mw_tf_adj_")]
             path = self.tmp / "predictions.parquet"
             sdf.select(*cols).write.mode("overwrite").parquet(str(path))
-            self.con.execute(f"CREATE OR REPLACE TABLE predictions AS SELECT * FROM read_parquet('{path.as_posix()}/*.parquet')")
+            self.con.execute(f"CREATE OR REPLACE TABLE predictions AS SELECT * RENAME (unique_id_l AS idx_l, "
+                             f"unique_id_r AS idx_r) FROM read_parquet('{path.as_posix()}/*.parquet')")
 
     def labels(self) -> dict[str, dict[int, str]]:
         """comparison name -> gamma value -> level label (for explanations)."""

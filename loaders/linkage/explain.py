@@ -12,7 +12,10 @@ from loaders.read import lit
 
 
 def build(con: duckdb.DuckDBPyConnection, labels: dict[str, dict[int, str]]) -> None:
-    """Table ``match_explanations`` for the edges that ended inside one resident."""
+    """View ``match_explanations`` for the edges that ended inside one resident.
+
+    A view: it is only written out (sorted) once, so the 1.2M JSON rows at 1M records are not
+    materialised (and compressed by DuckDB's checkpoint) in between."""
     cols = set(con.execute("SELECT * FROM predictions LIMIT 0").df().columns)
     parts = []
     for c in labels:
@@ -27,15 +30,15 @@ def build(con: duckdb.DuckDBPyConnection, labels: dict[str, dict[int, str]]) -> 
                           tf_adjustment := round({tf}, 3))""")
     comp = f"to_json(json_object({', '.join(parts)}))" if parts else "'{}'"
     con.execute(f"""
-        CREATE OR REPLACE TABLE match_explanations AS
+        CREATE OR REPLACE VIEW match_explanations AS
         SELECT a.record_id AS record_id_l, a.source_system AS source_l,
                b.record_id AS record_id_r, b.source_system AS source_r, a.resident_id,
                e.probability AS match_probability, coalesce(p.match_weight, e.weight) AS match_weight,
                e.rules AS rules,
-               CASE WHEN p.unique_id_l IS NULL THEN '{{}}' ELSE {comp} END AS comparisons
+               CASE WHEN p.idx_l IS NULL THEN '{{}}' ELSE {comp} END AS comparisons
         FROM edges e
-        JOIN records a ON a.unique_id = e.unique_id_l JOIN records b ON b.unique_id = e.unique_id_r
-        LEFT JOIN predictions p ON p.unique_id_l = e.unique_id_l AND p.unique_id_r = e.unique_id_r
+        JOIN records a ON a.idx = e.i JOIN records b ON b.idx = e.j
+        LEFT JOIN predictions p ON p.idx_l = e.i AND p.idx_r = e.j
         WHERE a.resident_id = b.resident_id
     """)
 
