@@ -83,7 +83,7 @@ class FalkorStore(GraphStore):
         self._ensure_schema(self._graph, indexes)
 
     def _ensure_schema(self, graph: Any, indexes: Sequence[IndexSpec]) -> None:
-        self._await_constraints(graph, self._create_schema(graph, indexes))
+        self._await_schema(graph, self._create_schema(graph, indexes))
 
     def _create_schema(self, graph: Any, indexes: Sequence[IndexSpec]) -> list[tuple[str, str]]:
         """Create what is missing; the engine builds indexes and checks constraints in the background.
@@ -112,10 +112,11 @@ class FalkorStore(GraphStore):
         except Exception:  # noqa: BLE001 - a graph that does not exist yet has none
             return []
 
-    def _await_constraints(self, graph: Any, pending: list[tuple[str, str]], limit_s: float = 300) -> None:
-        """Constraints build asynchronously; wait so that a load never races an unbuilt one."""
+    def _await_schema(self, graph: Any, pending: list[tuple[str, str]], limit_s: float = 300) -> None:
+        """Indexes and constraints build asynchronously; wait for both, so that a load never races an
+        unbuilt constraint and no query scans for want of an index still being built."""
         deadline = time.monotonic() + limit_s
-        while True:  # indexes too: a query run before its index is built would scan
+        while True:
             building = [r[0] for r in graph.query("CALL db.indexes() YIELD label, status RETURN label, status")
                         .result_set if r[1] != "OPERATIONAL"]
             if not building:
@@ -204,7 +205,7 @@ class FalkorStore(GraphStore):
                 raise StoreError(f"bulk build made {made[0]} nodes and {made[1]} relationships, "
                                  f"expected {n_nodes} and {n_edges}")
             say("  bulk: waiting for the indexes and constraints")
-            self._await_constraints(graph, pending)
+            self._await_schema(graph, pending)
             if not self.can_bulk_build():
                 client.delete(staging)
                 return False
