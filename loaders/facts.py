@@ -32,7 +32,7 @@ import duckdb
 from loaders import address_match
 from loaders.errors import MappingError, SourceError
 from loaders.mapping import CLAIM_ATTR_TYPES, DateField, RelationshipDecl, SourceMapping, discover_mappings
-from loaders.read import lit, q
+from loaders.read import lit, memory_limit, q
 from loaders.standardise import identifiers, names
 from loaders.standardise.dates import parse_date_sql
 
@@ -81,7 +81,7 @@ def _s(v: str | None) -> str:
 
 def _connect(tmp: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    con.execute(f"SET memory_limit = '{os.environ.get('RESIDEX_MEMORY_LIMIT', '1500MB')}'")
+    con.execute("SET memory_limit = ?", [memory_limit()])
     con.execute(f"SET threads = {int(os.cpu_count() or 2)}")
     con.execute("SET temp_directory = ?", [str(tmp)])
     return con

@@ -30,6 +30,7 @@ from loaders.linkage.engine import LinkEngine
 from loaders.mapping import SourceMapping, discover_mappings
 from loaders.quarantine import validate_rows, write_quarantine
 from loaders.read import create_quarantine, read_source
+from loaders.read import memory_limit as duckdb_memory_limit
 from loaders.standardise import pipeline
 
 Progress = Callable[[str], None]
@@ -46,7 +47,7 @@ def _connect(tmp: Path, memory_limit: str | None, threads: int | None) -> duckdb
         # buffer pool instead of being spilled to temp files and read back at every stage (1M records)
         con.execute("ATTACH ':memory:' AS link (COMPRESS)")
         con.execute("USE link")
-    con.execute(f"SET memory_limit = '{memory_limit or os.environ.get('RESIDEX_MEMORY_LIMIT', '1500MB')}'")
+    con.execute("SET memory_limit = ?", [duckdb_memory_limit(memory_limit)])
     con.execute(f"SET threads = {int(threads or os.cpu_count() or 2)}")
     con.execute("SET preserve_insertion_order = true")
     con.execute("SET temp_directory = ?", [str(tmp)])
