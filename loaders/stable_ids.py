@@ -105,13 +105,10 @@ def write_registry(folder: Path, registry: pd.DataFrame) -> Path:
     return path
 
 
-def write(out: Path, registry: pd.DataFrame | Path, events: pd.DataFrame) -> None:
-    """id_registry.parquet is rewritten (from the frame, or moved from a file :func:`write_registry`
-    wrote); id_events.csv is appended to (the log across runs)."""
-    if isinstance(registry, Path):
-        shutil.move(registry, out / "id_registry.parquet")
-    else:
-        write_registry(out, registry)
+def write(out: Path, registry_file: Path, events: pd.DataFrame) -> None:
+    """id_registry.parquet is replaced by the file :func:`write_registry` wrote; id_events.csv is
+    appended to (the log across runs)."""
+    shutil.move(registry_file, out / "id_registry.parquet")
     p = out / "id_events.csv"
     header = not p.exists()
     events.to_csv(p, mode="a", header=header, index=False)
