@@ -13,8 +13,12 @@
 // param: min_residents int = 1 | residents registered during the exemption needed to flag it
 // param: limit int = 500 | most exemptions returned
 // example: residex query empty_exemption_occupied
-MATCH (ll:Resident)-[e:CLAIMS]->(a:Address)
-WHERE e.claim_type = 'empty_exemption' AND e.source_system IN $access_sources AND NOT coalesce(a.protected, false) AND ($access_sealed OR NOT coalesce(ll.sealed, false)) AND ($access_opt_out OR NOT coalesce(ll.opt_out, false))
+MATCH ()-[e:CLAIMS]->()
+WHERE e.claim_type = 'empty_exemption' AND e.source_system IN $access_sources
+// the exemptions through the claim-type index; the ends are named after the WITH (a labelled end made
+// FalkorDB scan that label and probe the index once per node)
+WITH startNode(e) AS ll, e, endNode(e) AS a
+WHERE NOT coalesce(a.protected, false) AND ($access_sealed OR NOT coalesce(ll.sealed, false)) AND ($access_opt_out OR NOT coalesce(ll.opt_out, false))
 WITH ll, e, a, coalesce(e.to_date, $today) AS e_end
 MATCH (o:Resident)-[l:LIVES_AT]->(a)
 WHERE o <> ll AND l.source_system IN $access_sources AND l.source_system <> e.source_system

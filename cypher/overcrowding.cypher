@@ -10,9 +10,14 @@
 // param: factor float = 2.0 | flag when residents exceed this many per bedroom
 // param: limit int = 500 | most dwellings returned (the most crowded first)
 // example: residex query overcrowding -p factor=2
-MATCH (m:Resident)-[l:LIVES_AT]->(a:Address)
-WHERE l.current AND l.source_system IN $access_sources AND a.bedrooms > 0 AND NOT coalesce(a.protected, false)
-  AND coalesce(a.property_type, '') <> 'Care home'
+MATCH (a:Address)
+WHERE a.bedrooms > 0 AND coalesce(a.registered_now, 2147483647) > $factor * a.bedrooms
+  AND NOT coalesce(a.protected, false) AND coalesce(a.property_type, '') <> 'Care home'
+// registered_now (set at load time) counts the residents registered there now in any source: no session can
+// count more, so only the dwellings over the standard on that count are counted here (a graph loaded
+// without it counts every dwelling)
+MATCH (m:Resident)-[l:LIVES_AT]->(a)
+WHERE l.current AND l.source_system IN $access_sources
 WITH a, count(DISTINCT m) AS registered
 WHERE registered > $factor * a.bedrooms
 MATCH (m:Resident)-[l:LIVES_AT]->(a)

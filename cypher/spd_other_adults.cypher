@@ -19,11 +19,12 @@
 // param: limit int = 500 | most accounts returned
 // example: residex query spd_other_adults
 WITH toString(toInteger(substring($today, 0, 4)) - 18) + substring($today, 4) AS adult_dob
-MATCH (c:Resident)-[d:CLAIMS]->(a:Address)
+MATCH ()-[d:CLAIMS]->()
 WHERE d.claim_type = 'single_person_discount' AND d.source_system IN $access_sources
   AND (d.to_date IS NULL OR d.to_date >= $today)
-// the discounts first, then the people (tests on both ends in one WHERE let FalkorDB start elsewhere)
-WITH adult_dob, c, d, a
+// the discounts first, through the claim-type index, then the people: the ends are named after the WITH
+// (a labelled end made FalkorDB scan that label and probe the index once per node)
+WITH adult_dob, startNode(d) AS c, d, endNode(d) AS a
 WHERE NOT coalesce(a.protected, false) AND ($access_sealed OR NOT coalesce(c.sealed, false)) AND ($access_opt_out OR NOT coalesce(c.opt_out, false))
 // the disregarded adult named on the account: not counted (nor index entries that look like them); a
 // disregard whose person the index could not find allows one other adult instead

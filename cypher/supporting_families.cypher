@@ -29,52 +29,54 @@ CALL {
   WITH m, n
   WHERE NOT coalesce(m.deceased, false)
     AND ($access_sealed OR NOT coalesce(m.sealed, false)) AND ($access_opt_out OR NOT coalesce(m.opt_out, false))
-  RETURN m, {agency: n.agency, source_system: n.source_system, record_id: n.record_id, date: n.contact_date,
-             kind: n.contact_type,
-             criterion: CASE WHEN n.source_system = 'childrens_social_care' THEN 'children_need_help'
-                             WHEN n.contact_type STARTS WITH 'Domestic abuse' THEN 'domestic_abuse'
-                             WHEN coalesce(n.role, 'Suspect') = 'Suspect' THEN 'crime_asb' END} AS fact
+  RETURN m, n AS ent,
+         CASE WHEN n.source_system = 'childrens_social_care' THEN 'children_need_help'
+              WHEN n.contact_type STARTS WITH 'Domestic abuse' THEN 'domestic_abuse'
+              WHEN coalesce(n.role, 'Suspect') = 'Suspect' THEN 'crime_asb' END AS criterion
   UNION ALL
   // ... then out-of-work benefits now (adults), school attendance under 90% or exclusions, and social-care
-  // cases open in the look-back
-  MATCH (m:Resident)-[x:CLAIMS]->()
-  WHERE ((x.claim_type IN ['universal_credit', 'esa'] AND (x.to_date IS NULL OR x.to_date >= $today)
-          AND coalesce(m.dob, '0000-00-00') <= toString(toInteger(substring($today, 0, 4)) - 18) + substring($today, 4))
+  // cases open in the look-back: the few claims of those kinds through the claim-type index. The claimant is
+  // named after the WITH (startNode): a labelled end made FalkorDB scan that label and probe the index per node
+  MATCH ()-[x:CLAIMS]->()
+  WHERE x.claim_type IN ['universal_credit', 'esa', 'school_place', 'csc_case']
+    AND ((x.claim_type IN ['universal_credit', 'esa'] AND (x.to_date IS NULL OR x.to_date >= $today)
+          AND coalesce(startNode(x).dob, '0000-00-00') <= toString(toInteger(substring($today, 0, 4)) - 18) + substring($today, 4))
          OR (x.claim_type = 'school_place'
              AND (coalesce(x.attr_attendance_pct, 100.0) < 90 OR coalesce(x.attr_exclusions, 0) > 0))
-         OR (x.source_system = 'childrens_social_care'
+         OR (x.claim_type = 'csc_case' AND x.source_system = 'childrens_social_care'
              AND coalesce(x.to_date, $today) >= toString(toInteger(substring($today, 0, 4)) - $years)
                                                 + substring($today, 4)))
     AND x.source_system IN $access_sources
-  WITH m, x
+  WITH startNode(x) AS m, x
   WHERE NOT coalesce(m.deceased, false)
     AND ($access_sealed OR NOT coalesce(m.sealed, false)) AND ($access_opt_out OR NOT coalesce(m.opt_out, false))
-  RETURN m, {agency: x.source_system, source_system: x.source_system, record_id: x.record_id, date: x.from_date,
-             kind: x.claim_type, attendance: x.attr_attendance_pct, exclusions: x.attr_exclusions,
-             criterion: CASE WHEN x.claim_type = 'school_place' THEN 'education'
-                             WHEN x.source_system = 'childrens_social_care' THEN 'children_need_help'
-                             ELSE 'worklessness' END} AS fact
+  RETURN m, x AS ent,
+         CASE WHEN x.claim_type = 'school_place' THEN 'education'
+              WHEN x.source_system = 'childrens_social_care' THEN 'children_need_help'
+              ELSE 'worklessness' END AS criterion
 }
-WITH m, fact
-WHERE fact.criterion IS NOT NULL
+WITH m, ent, criterion
+WHERE criterion IS NOT NULL
 // the family: everyone living now where this person lives now (a current registration there and no later
-// current registration elsewhere: superseded_by, graph/tenure.py). Facts go through this row by row and are
-// collected per dwelling after it: a list carried through the expansion is copied into every row
+// current registration elsewhere: superseded_by, graph/tenure.py). Facts go through this row by row as the
+// contact or claim itself (a reference) and the criterion (a string): a list or map carried through the
+// expansion is copied into every row, and each person has several registrations at their dwelling
 MATCH (m)-[l:LIVES_AT]->(h:Address)
 WHERE l.current AND l.source_system IN $access_sources AND NOT coalesce(h.protected, false)
-WITH m, fact, h, l
+WITH m, ent, criterion, h, l
 WHERE none(x IN coalesce(l.superseded_by, []) WHERE x IN $access_sources)
-WITH m, h, collect(DISTINCT fact) AS facts
-// the family's criteria, from each member's own list, before any per-fact rows are made
-WITH h, collect(m) AS members, collect(facts) AS member_facts
-WITH h, members, member_facts,
-     reduce(c = [], fs IN member_facts |
-       reduce(c2 = c, f IN fs | CASE WHEN f.criterion IN c2 THEN c2 ELSE c2 + [f.criterion] END)) AS criteria
+// a fact once per family member (a person's several registrations at the dwelling repeat it), then the
+// family's criteria; the evidence is built only for the families that meet enough of them
+WITH DISTINCT h, m, ent, criterion
+WITH h, collect(DISTINCT criterion) AS criteria, collect(m) AS ms, collect(ent) AS ents, collect(criterion) AS cs
 WHERE size(criteria) >= $min_criteria
-UNWIND range(0, size(members) - 1) AS i
-UNWIND member_facts[i] AS f
-WITH h, members[i] AS m, f
-WITH h, f.criterion AS criterion,
+UNWIND range(0, size(ms) - 1) AS i
+WITH h, ms[i] AS m, ents[i] AS x, cs[i] AS crit
+WITH h, m, crit, {agency: coalesce(x.agency, x.source_system), source_system: x.source_system,
+                  record_id: x.record_id, date: coalesce(x.contact_date, x.from_date),
+                  kind: coalesce(x.contact_type, x.claim_type), attendance: x.attr_attendance_pct,
+                  exclusions: x.attr_exclusions, criterion: crit} AS f
+WITH h, crit AS criterion,
      collect({source_system: f.source_system, record_id: CASE WHEN $access_personal THEN f.record_id END,
               date: f.date,
               fact: f.criterion + ': ' + coalesce(f.kind, '')

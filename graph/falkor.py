@@ -93,7 +93,10 @@ class FalkorStore(GraphStore):
         for spec in indexes:
             label, prop = check_identifier(spec.label), check_identifier(spec.property)
             try:
-                graph.create_node_range_index(label, prop)
+                if spec.relationship:
+                    graph.create_edge_range_index(label, prop)
+                else:
+                    graph.create_node_range_index(label, prop)
             except Exception as e:  # noqa: BLE001
                 if "already indexed" not in str(e).lower():
                     raise StoreError(f"could not index {label}.{prop}: {e}") from None

@@ -323,6 +323,7 @@ class Loader:
         self.as_of = self._as_of(records)
         self.flags = self._restrictions(_table(idx, "restrictions.parquet", ("resident_id", "flag"), True))
         self.protected = {str(r["uprn"]) for r in _rows(_table(idx, "protected_addresses.parquet", ("uprn",), True))}
+        self.registered_now = self._registered_now(lives_at)
 
         return addresses, residents, records, lives_at, claims, contacts, family
 
@@ -483,6 +484,7 @@ class Loader:
             self.wards = dict(zip(uprn.filter(wards).to_pylist(), ward.filter(wards).to_pylist(), strict=True))
             cols = _picked(t, self.model.node("Address").properties, ("uprn",))
             cols["protected"] = pc.is_in(uprn, value_set=pa.array(sorted(self.protected), pa.string()))
+            cols["registered_now"] = self._registered_now_of(uprn)
             if "council_owned" in cols and pa.types.is_string(cols["council_owned"].type):
                 cols["council_owned"] = pc.is_in(pc.utf8_upper(cols["council_owned"]),
                                                  value_set=pa.array(["Y", "YES", "TRUE", "1"]))
@@ -653,6 +655,25 @@ class Loader:
         self._skip(table, t.num_rows - pc.sum(ok.cast(pa.int64())).as_py() if t.num_rows else 0)
         return t.filter(ok)
 
+    def _registered_now(self, lives_at: pq.ParquetFile | None) -> pa.Table:
+        """Per dwelling, the residents with a current registration there in any source (``registered_now``).
+
+        A session sees a subset of the sources, so this bounds what any session can count: the overcrowding
+        detector skips dwellings under the bound instead of counting every registration in the borough."""
+        if lives_at is None:
+            return pa.table({"uprn": pa.array([], pa.string()), "n": pa.array([], pa.int64())})
+        t = lives_at.read(columns=["resident_id", "uprn", "to_date"])
+        t = t.filter(_truthy(_col(t, "uprn")))
+        current = pc.fill_null(pc.greater_equal(_dates(_col(t, "to_date")), pa.scalar(self.as_of, pa.date32())), True)
+        t = pa.table({"uprn": _str(_col(t, "uprn")), "rid": _str(_col(t, "resident_id"))}).filter(current)
+        g = t.group_by("uprn", use_threads=False).aggregate([("rid", "count_distinct")])
+        return pa.table({"uprn": g.column("uprn"), "n": g.column("rid_count_distinct").cast(pa.int64())})
+
+    def _registered_now_of(self, uprn: Any) -> Any:
+        """``registered_now`` for a column of UPRNs (0 where no one is registered now)."""
+        at = pc.index_in(uprn, value_set=self.registered_now.column("uprn"))
+        return pc.fill_null(pc.take(self.registered_now.column("n"), at), 0)
+
     def _ages(self, dob: Any) -> Any:
         """``_age`` over a date32 column on the reference date (null where the birth date is unknown)."""
         on = self.as_of
@@ -684,11 +705,14 @@ class Loader:
 
     def _address_rows(self, pf: pq.ParquetFile | None) -> Iterator[dict[str, Any]]:
         allowed = self.model.node("Address").properties
+        registered = dict(zip(self.registered_now.column("uprn").to_pylist(),
+                              self.registered_now.column("n").to_pylist(), strict=True))
         for row in _rows(pf):
             if row.get("ward"):
                 self.wards[str(row["uprn"])] = row["ward"]
             row["uprn"] = str(row["uprn"])
             row["protected"] = row["uprn"] in self.protected
+            row["registered_now"] = registered.get(row["uprn"], 0)
             if "council_owned" in row and isinstance(row["council_owned"], str):
                 row["council_owned"] = row["council_owned"].upper() in ("Y", "YES", "TRUE", "1")
             yield {"uprn": row["uprn"], "ward": row.get("ward"), "props": _pick(row, allowed, ("uprn",))}

@@ -72,7 +72,8 @@ class GraphModel:
 
     def schema(self) -> list[IndexSpec]:
         """Uniqueness on every node key, plus the lookup indexes saved queries start from (search by
-        surname key, surname, birth date, postcode, full name; de-personalised views by pseudonym). Only those:
+        surname key, surname, birth date, postcode, full name; de-personalised views by pseudonym; detectors
+        by claim type). Only those:
         every index costs the load time on every node of its label (tests/test_schema_use.py checks
         that each one is used)."""
         specs = [IndexSpec(k.label, k.key, unique=True) for k in self.nodes.values()]
@@ -81,6 +82,10 @@ class GraphModel:
                             ("Resident", "full_name")):
             if label in self.nodes and prop in self.nodes[label].properties:
                 specs.append(IndexSpec(label, prop))
+        # detectors start from one kind of claim (tenancies, discounts, school places): without it each walks
+        # every claim in the borough
+        if "CLAIMS" in self.relationships and "claim_type" in self.relationships["CLAIMS"].properties:
+            specs.append(IndexSpec("CLAIMS", "claim_type", relationship=True))
         return specs
 
 

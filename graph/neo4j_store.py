@@ -94,7 +94,10 @@ class Neo4jStore(GraphStore):
     def ensure_schema(self, indexes: Sequence[IndexSpec]) -> None:
         for spec in indexes:
             label, prop = check_identifier(spec.label), check_identifier(spec.property)
-            if spec.unique:
+            if spec.relationship:
+                ddl = (f"CREATE INDEX rel_{label.lower()}_{prop} IF NOT EXISTS "
+                       f"FOR ()-[r:{label}]-() ON (r.{prop})")
+            elif spec.unique:
                 ddl = (f"CREATE CONSTRAINT {label.lower()}_{prop}_unique IF NOT EXISTS "
                        f"FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE")
             else:

@@ -34,11 +34,13 @@ def check_identifier(name: str) -> str:
 
 @dataclass(frozen=True)
 class IndexSpec:
-    """A property index or uniqueness constraint on one node label."""
+    """A property index or uniqueness constraint on one node label, or (``relationship``) a property index
+    on one relationship type, which ``label`` then names."""
 
     label: str
     property: str
     unique: bool = False
+    relationship: bool = False
 
 
 class GraphStore(ABC):

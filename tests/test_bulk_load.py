@@ -147,12 +147,16 @@ def test_bulk_built_indexes_answer_like_a_scan(store: FalkorStore, index_dir: Pa
     load_index(store, index_dir, key_dir=key_dir, bulk=True)
     for spec in load_model().schema():
         label, prop = spec.label, spec.property
-        scanned = [r["v"] for r in store.read(f"MATCH (n:{label}) RETURN n.{prop} AS v ORDER BY id(n)")]
+        if spec.relationship:
+            scanned = [r["v"] for r in store.read(f"MATCH ()-[n:{label}]->() RETURN n.{prop} AS v ORDER BY id(n)")]
+            query = f"MATCH ()-[n:{label}]->() WHERE n.{prop} = $v RETURN count(n) AS c"
+        else:
+            scanned = [r["v"] for r in store.read(f"MATCH (n:{label}) RETURN n.{prop} AS v ORDER BY id(n)")]
+            query = f"MATCH (n:{label} {{{prop}: $v}}) RETURN count(n) AS c"
         counts = Counter(v for v in scanned if v is not None)
         assert counts, f"{label}.{prop}: no values to look up"
         present = [v for v in scanned if v is not None]
         sample = {present[i] for i in range(0, len(present), max(1, len(present) // 15))} | set(present[-3:])
-        query = f"MATCH (n:{label} {{{prop}: $v}}) RETURN count(n) AS c"
         plan = str(store._graph.explain(params_header({"v": present[0]}) + query))
         assert "Index Scan" in plan, f"{label}.{prop} not indexed: {plan}"
         for v in sample:

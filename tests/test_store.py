@@ -107,6 +107,17 @@ def test_schema_makes_keys_unique(store: GraphStore) -> None:
     assert store.read("MATCH (r:Unique) RETURN count(r) AS c") == [{"c": 1}]
 
 
+def test_schema_indexes_a_relationship_property(store: GraphStore) -> None:
+    """A relationship index is made on both engines (twice is fine) and answers like a scan."""
+    store.ensure_schema([IndexSpec("CLAIMS", "claim_type", relationship=True)])
+    store.ensure_schema([IndexSpec("CLAIMS", "claim_type", relationship=True)])
+    store.write("CREATE (r:Resident {resident_id: 'R'}), (a:Address {uprn: 'U'}), "
+                "(r)-[:CLAIMS {claim_type: 'tenancy'}]->(a), (r)-[:CLAIMS {claim_type: 'spd'}]->(a)")
+    rows = store.read("MATCH ()-[c:CLAIMS]->() WHERE c.claim_type = $t RETURN startNode(c).resident_id AS r",
+                      {"t": "tenancy"})
+    assert rows == [{"r": "R"}]
+
+
 def test_shortest_path_ignores_direction(store: GraphStore) -> None:
     store.write("CREATE (a:Resident {resident_id:'A'})-[:LIVES_AT]->(:Address {uprn:'U'})"
                 "<-[:LIVES_AT]-(b:Resident {resident_id:'B'}), (b)-[:PARENT_OF]->(:Resident {resident_id:'C'})")
