@@ -10,7 +10,8 @@ facts, loads it into an embedded FalkorDB, then runs every detector as the IG of
 sources, full detail) with ``$today`` = the extract's reference date (2025-12-31). Prints, per
 detector: planted cases found (recall), look-alikes flagged, rows flagged, and precision against the
 truth (rows that match a planted case of that type; rows explained by another planted scenario are
-counted separately). Then latency: each detector's median of 3 runs, and the ego network (depth 2) over
+counted separately; a planted case at a protected dwelling, which detectors skip by design, is listed as
+withheld and not counted). Then latency: each detector's median of 3 runs, and the ego network (depth 2) over
 a sample of residents, p50/p95. The scoring functions are shared with tests/test_detectors.py.
 """
 
@@ -58,6 +59,7 @@ class Truth:
     scenarios: list[dict[str, Any]]
     residents_of: dict[str, set[str]]  # truth person_id -> resident_ids its records resolved to
     adults_at: dict[str, set[str]] = field(default_factory=dict)  # uprn -> adults living there now (truth)
+    protected: set[str] = field(default_factory=set)  # protected dwellings (refuges): detectors skip them
 
     def of_type(self, stype: str) -> list[dict[str, Any]]:
         return [s for s in self.scenarios if s["scenario_type"] == stype]
@@ -79,6 +81,8 @@ class Score:
     seconds: float = 0.0
     missed: list[str] = field(default_factory=list)
     flagged_lookalikes: list[str] = field(default_factory=list)
+    withheld: list[str] = field(default_factory=list)  # planted at a protected dwelling: not findable by design
+    withheld_shown: list[str] = field(default_factory=list)  # ... and flagged anyway: a governance breach
 
     @property
     def recall(self) -> float:
@@ -98,7 +102,8 @@ class Score:
                 "lookalikes_justified": self.lookalikes_justified, "rows": self.rows,
                 "precision": round(self.precision, 3), "rows_other_scenario": self.rows_other_scenario,
                 "verified_precision": None if self.verified_precision is None else round(self.verified_precision, 3),
-                "seconds": round(self.seconds, 3), "missed": self.missed,
+                "seconds": round(self.seconds, 3), "missed": self.missed, "withheld": self.withheld,
+                "withheld_shown": self.withheld_shown,
                 "flagged_lookalikes": self.flagged_lookalikes}
 
 
@@ -129,7 +134,9 @@ def load_truth(sources: Path, index: Path) -> Truth:
         r["uprn_list"] = [u for u in r["uprns"].split(";") if u]
         r["is_lookalike"] = r["is_lookalike"] == "1"
         scenarios.append(r)
-    return Truth(scenarios, dict(residents_of), dict(adults_at))
+    prot = index / "protected_addresses.parquet"
+    protected = set(pd.read_parquet(prot, columns=["uprn"]).uprn.astype(str)) if prot.exists() else set()
+    return Truth(scenarios, dict(residents_of), dict(adults_at), protected)
 
 
 def _row_people(row: Mapping[str, Any]) -> set[str]:
@@ -178,6 +185,12 @@ def score(query: str, rows: list[dict[str, Any]], truth: Truth, seconds: float =
                     continue
                 sc.lookalikes_flagged += 1
                 sc.flagged_lookalikes.append(f"{s['scenario_id']} ({s['mimics']}): {s['reason']}")
+        elif set(s["uprn_list"]) & truth.protected:
+            # planted where a refuge now is: detectors skip protected dwellings (docs/governance.md), so the
+            # case is reported apart and is not a miss; flagging it would be the breach
+            sc.withheld.append(f"{s['scenario_id']}: uprns={s['uprns']}")
+            if k & flagged:
+                sc.withheld_shown.append(s["scenario_id"])
         else:
             sc.planted += 1
             planted_keys |= k
@@ -349,6 +362,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  MISSED {name}: {m}")
             for m in d["flagged_lookalikes"][:10]:
                 print(f"  LOOK-ALIKE FLAGGED {name}: {m}")
+            for m in d["withheld"][:10]:
+                print(f"  WITHHELD (protected dwelling, not counted) {name}: {m}")
+            for m in d["withheld_shown"]:
+                print(f"  PROTECTED DWELLING FLAGGED {name}: {m}")
     else:
         figures["detectors"] = {n: {"seconds": round(statistics.median(t), 3),
                                     "server_cpu_s": round(statistics.median(cpu[n]), 3)} for n, t in runs.items()}

@@ -107,6 +107,7 @@ def test_detector_against_truth(name: str, borough: tuple[Any, Any], results: di
     assert s.planted > 0, f"the generated borough has no planted {s.scenario_type} case"
     assert s.recall >= min_recall, f"{name}: found {s.found}/{s.planted}; missed: {s.missed[:5]}"
     assert s.lookalikes_flagged <= lookalikes_allowed, f"{name}: flagged look-alikes {s.flagged_lookalikes}"
+    assert not s.withheld_shown, f"{name}: flagged cases at a protected dwelling {s.withheld_shown}"
     _assert_evidence(name, rows)
 
 
