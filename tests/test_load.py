@@ -55,6 +55,11 @@ def test_load_writes_the_model(store: GraphStore, index_dir: Path, tmp_path: Pat
     # every household member lives at the household's dwelling
     bad = store.read("MATCH (r:Resident)-[:MEMBER_OF]->(h:Household) WHERE r.uprn <> h.uprn RETURN count(*) AS c")
     assert bad == [{"c": 0}]
+    # registered_now is the count of residents registered there now in any source (the bound detectors use)
+    counted = store.read("MATCH (a:Address) OPTIONAL MATCH (m:Resident)-[l:LIVES_AT]->(a) WHERE l.current "
+                         "WITH a, count(DISTINCT m) AS n RETURN a.registered_now AS bound, n")
+    assert counted and all(r["bound"] == r["n"] for r in counted), [r for r in counted if r["bound"] != r["n"]][:5]
+    assert any(r["n"] > 1 for r in counted)
 
 
 def test_loading_twice_gives_the_same_graph(store: GraphStore, index_dir: Path, tmp_path: Path) -> None:
