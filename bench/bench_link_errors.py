@@ -86,8 +86,11 @@ def main() -> None:
     blocked = re.sub(r"\br\.", "b.", re.sub(r"\bl\.", "a.", " OR ".join(_rule_sql(r) for r in rules)))
     con.execute("CREATE TABLE both_ AS SELECT l, r FROM fn UNION ALL SELECT l, r FROM fp")
     _score(con, model, "both_")
-    con.execute("""CREATE TABLE kept AS SELECT unique_id_l, unique_id_r, match_probability FROM
+    con.execute("""CREATE TABLE kept AS SELECT least(unique_id_l, unique_id_r) AS lo,
+                          greatest(unique_id_l, unique_id_r) AS hi, match_probability FROM
                    read_parquet(?)""", [str(a.out / "pairs.parquet")])
+    con.execute("""CREATE OR REPLACE TABLE scored AS SELECT *, least(unique_id_l, unique_id_r) AS lo,
+                          greatest(unique_id_l, unique_id_r) AS hi FROM scored""")
     thr = float(MATCH_THRESHOLD)
 
     def describe(table: str) -> None:
@@ -116,8 +119,9 @@ def main() -> None:
                b.first_name_key || ' ' || b.last_name_key || ' ' || coalesce(b.dob_str, '-') || ' ' ||
                    coalesce(b.postcode, '-') || ' ' || coalesce(b.house_number, '-') AS rec_r
         FROM {table} f JOIN x a ON a.unique_id = f.l JOIN x b ON b.unique_id = f.r
-        LEFT JOIN scored s ON (s.unique_id_l = f.l AND s.unique_id_r = f.r) OR (s.unique_id_l = f.r AND s.unique_id_r = f.l)
-        LEFT JOIN kept k ON (k.unique_id_l = f.l AND k.unique_id_r = f.r) OR (k.unique_id_l = f.r AND k.unique_id_r = f.l)
+        -- pairs oriented l < r on both sides: equality joins (an OR join is a nested loop at 1M)
+        LEFT JOIN scored s ON s.lo = f.l AND s.hi = f.r
+        LEFT JOIN kept k ON k.lo = f.l AND k.hi = f.r
         """)
 
     res: dict = {"true_pairs": int(n_true)}
