@@ -151,6 +151,8 @@ def test_move_level_and_initial_before_exact() -> None:
     comps = {c["output_column_name"]: c for c in comparisons.build(present) if isinstance(c, dict)}
     moved = [lv for lv in comps["address"]["comparison_levels"] if lv.get("label_for_charts") == "moved on the day"]
     assert len(moved) == 1 and moved[0]["fix_m_probability"] and moved[0]["m_probability"] == comparisons.MOVE_M
+    week = [lv for lv in comps["address"]["comparison_levels"] if lv.get("label_for_charts") == "moved within a week"]
+    assert len(week) == 1 and week[0]["fix_m_probability"] and week[0]["m_probability"] == comparisons.MOVE_WEEK_M
     labels = [lv["label_for_charts"] for lv in comps["first_name"]["comparison_levels"]]
     assert labels.index("initial") < labels.index("exact")
     rules = [r.get_blocking_rule("duckdb").blocking_rule_sql for r in model.blocking_rules(present)]
