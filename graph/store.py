@@ -42,6 +42,10 @@ class IndexSpec:
     unique: bool = False
     relationship: bool = False
 
+    def __post_init__(self) -> None:
+        if self.unique and self.relationship:  # neither engine path makes one; refuse rather than index silently
+            raise ValueError(f"{self.label}.{self.property}: a uniqueness constraint needs a node label")
+
 
 class GraphStore(ABC):
     """Read, write, batch-write, ensure schema, close. Results are lists of plain dict rows."""
