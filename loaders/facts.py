@@ -41,6 +41,7 @@ RECORD_COLUMNS = ("source_system", "record_id", "resident_id", "first_name", "la
                   "address_text", "postcode", "uprn", "record_date", "attributes")
 OPTIONAL_RECORD_COLUMNS = ("nhs_number", "ni_number", "row_number", "property_ref")
 PARSED_ADDRESS_COLUMNS = ("flat", "house_number", "street", "building")  # written by link's standardiser
+MATCH_COLUMNS = ("source_uprn", "uprn_method", "uprn_reason", "uprn_status")  # link's gazetteer match
 
 # What a role word says the OTHER person is to the record's person: (type, other_is_from).
 # other_is_from=True: the other person is the PARENT_OF side. Symmetric types ignore it.
@@ -113,17 +114,20 @@ def run_facts(sources: Path, out: Path, progress: Progress | None = None) -> dic
         n_llpg = address_match.load_llpg(con, sources / "llpg.csv")
         names.register(con)
         identifiers.register(con)
-        parsed = _load_records(con, rec_path, mappings)
+        parsed, matched = _load_records(con, rec_path, mappings)
         t = lap("read", t)
 
-        say("matching addresses to the gazetteer")
-        extra = "".join(f", {c}" for c in PARSED_ADDRESS_COLUMNS) if parsed else ""
-        con.execute(f"CREATE TEMP TABLE am_in AS SELECT rid AS key, address_text, postcode, given_uprn{extra} FROM rec")
-        address_match.match(con, "am_in", "am", parsed=parsed)
-        con.execute("""CREATE OR REPLACE TABLE rec AS SELECT r.*, am.uprn, am.reason AS uprn_reason,
-                       am.method AS uprn_method, am.status AS uprn_status
-                       FROM rec r LEFT JOIN am ON am.key = r.rid""")
-        con.execute("DROP TABLE am_in")
+        if matched:
+            say("addresses already matched to the gazetteer by the link stage")
+        else:
+            say("matching addresses to the gazetteer")
+            extra = "".join(f", {c}" for c in PARSED_ADDRESS_COLUMNS) if parsed else ""
+            con.execute(f"CREATE TEMP TABLE am_in AS SELECT rid AS key, address_text, postcode, given_uprn{extra} FROM rec")
+            address_match.match(con, "am_in", "am", parsed=parsed)
+            con.execute("""CREATE OR REPLACE TABLE rec AS SELECT r.*, am.uprn, am.reason AS uprn_reason,
+                           am.method AS uprn_method, am.status AS uprn_status
+                           FROM rec r LEFT JOIN am ON am.key = r.rid""")
+            con.execute("DROP TABLE am_in")
         t = lap("address_match", t)
 
         say("building fact tables")
@@ -151,8 +155,12 @@ def run_facts(sources: Path, out: Path, progress: Progress | None = None) -> dic
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _load_records(con: duckdb.DuckDBPyConnection, path: Path, mappings: dict[str, SourceMapping]) -> bool:
-    """Table ``rec`` from records.parquet; True when it carries the standardiser's address parts."""
+def _load_records(con: duckdb.DuckDBPyConnection, path: Path,
+                  mappings: dict[str, SourceMapping]) -> tuple[bool, bool]:
+    """Table ``rec`` from records.parquet. Returns (the standardiser's address parts are there, the
+    link stage's gazetteer match is there): with the match, ``rec`` takes its ``uprn`` and
+    ``uprn_reason, uprn_method, uprn_status`` as they are, so the addresses are matched once per run
+    and the status compares the source's own UPRN (``source_uprn``), not the resolved one, with the text."""
     try:
         cols = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({lit(str(path))})").fetchall()}
     except duckdb.Error as e:
@@ -164,13 +172,20 @@ def _load_records(con: duckdb.DuckDBPyConnection, path: Path, mappings: dict[str
     parsed = all(c in cols for c in PARSED_ADDRESS_COLUMNS)
     if parsed:
         opt += "".join(f", {c}" for c in PARSED_ADDRESS_COLUMNS)
+    src = lit(str(path))
+    matched = all(c in cols for c in MATCH_COLUMNS) and not con.execute(
+        f"SELECT count(*) FROM read_parquet({src}) WHERE uprn_reason IS NULL").fetchall()[0][0]
+    if matched:
+        opt += (", CAST(uprn AS VARCHAR) AS uprn, CAST(uprn_reason AS VARCHAR) AS uprn_reason, "
+                "CAST(uprn_method AS VARCHAR) AS uprn_method, CAST(uprn_status AS VARCHAR) AS uprn_status")
+    given = "source_uprn" if matched else "uprn"
     con.execute(f"""
         CREATE TABLE rec AS
         SELECT source_system || chr(31) || record_id AS rid, source_system, CAST(record_id AS VARCHAR) AS record_id,
                CAST(resident_id AS VARCHAR) AS resident_id, first_name, last_name, CAST(dob AS DATE) AS dob,
-               address_text, postcode, CAST(uprn AS VARCHAR) AS given_uprn,
+               address_text, postcode, CAST({given} AS VARCHAR) AS given_uprn,
                CAST(record_date AS DATE) AS record_date, attributes, {opt}
-        FROM read_parquet({lit(str(path))})""")
+        FROM read_parquet({src})""")
     bad = con.execute("SELECT source_system, record_id FROM rec WHERE resident_id IS NULL LIMIT 1").fetchall()
     if bad:
         raise SourceError(path.name, f"record {bad[0][0]}:{bad[0][1]} has no resident_id", field="resident_id")
@@ -180,7 +195,7 @@ def _load_records(con: duckdb.DuckDBPyConnection, path: Path, mappings: dict[str
     # a resident's date of birth for the age checks: the most common record DOB
     con.execute("""CREATE TABLE res_dob AS SELECT resident_id, mode(dob) AS dob FROM rec
                    WHERE dob IS NOT NULL GROUP BY resident_id""")
-    return parsed
+    return parsed, matched
 
 
 def _fact_dates(m: SourceMapping) -> list[DateField]:

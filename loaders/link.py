@@ -150,10 +150,19 @@ def run_link(sources: Path, out: Path, engine: str = "duckdb", progress: Progres
         del registry
         _release_heap()
         # one rewrite of the wide records table for both the resident IDs and the LLPG dwellings
-        uprn = "r.* REPLACE (am.uprn AS uprn)" if _resolve_uprns(con, sources, say) else "r.*"
+        # (the match outcome is kept on the record, so `facts` need not match the addresses again and
+        # can report each source's own UPRN against the text)
+        if _resolve_uprns(con, sources, say):
+            cols = ("r.* REPLACE (am.uprn AS uprn), r.uprn AS source_uprn, am.method AS uprn_method, "
+                    "am.reason AS uprn_reason, am.status AS uprn_status")
+            join = "LEFT JOIN _am am ON am.key = r.unique_id"
+        else:
+            cols = ("r.*, r.uprn AS source_uprn, CAST(NULL AS VARCHAR) AS uprn_method, "
+                    "CAST(NULL AS VARCHAR) AS uprn_reason, CAST(NULL AS VARCHAR) AS uprn_status")
+            join = ""
         u = mark("ids: LLPG address match", u)
-        con.execute(f"""CREATE OR REPLACE TABLE records AS SELECT {uprn}, rid.resident_id FROM records r
-                        JOIN rid USING (unique_id) {"LEFT JOIN _am am ON am.key = r.unique_id" if uprn != "r.*" else ""}""")
+        con.execute(f"""CREATE OR REPLACE TABLE records AS SELECT {cols}, rid.resident_id FROM records r
+                        JOIN rid USING (unique_id) {join}""")
         con.execute("DROP TABLE IF EXISTS _am")
         t = lap("ids", t)
 
@@ -344,7 +353,8 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path) -> None:
                    r.title, r.first_name, r.middle_names, r.last_name, r.suffix, r.dob, r.sex,
                    r.postcode, r.uprn, r.address_text, r.flat, r.house_number, r.street, r.building, r.town,
                    r.property_ref, r.nhs_number, r.ni_number, r.pupil_number, r.phone, r.email,
-                   r.record_date, r.row_number, r.attributes
+                   r.record_date, r.row_number, r.attributes,
+                   r.source_uprn, r.uprn_method, r.uprn_reason, r.uprn_status
             FROM records r LEFT JOIN rec_prob rp ON rp.idx = r.idx
             ORDER BY r.source_system, r.record_id""", "records.parquet")
     copy("SELECT * FROM residents ORDER BY resident_id", "residents.parquet")

@@ -380,3 +380,29 @@ def test_one_claim_attribute_one_type_across_mappings(borough: Path, index: tupl
         run_facts(src, idx)
     assert e.value.key == "facts.claims[0].attributes.attendance_pct"
     assert e.value.file in ("early_years.yaml", "school_census.yaml") and "school_census" in str(e.value) + e.value.file
+
+
+def test_link_stage_gazetteer_match_is_what_facts_reports(borough: Path, index: tuple[Path, dict]) -> None:
+    """The facts stage reuses link's address match: it must equal a fresh match of each record's text
+    against the gazetteer with the source's own UPRN as the given one (status included)."""
+    from loaders import address_match
+
+    out = index[0]
+    con = duckdb.connect()
+    address_match.load_llpg(con, borough / "llpg.csv")
+    rec = (out / "records.parquet").as_posix()
+    con.execute(f"""CREATE TABLE am_in AS SELECT source_system || chr(31) || record_id AS key, address_text,
+                    postcode, source_uprn AS given_uprn, flat, house_number, street, building
+                    FROM read_parquet('{rec}')""")
+    address_match.match(con, "am_in", "am", parsed=True)
+    am = (out / "address_matches.parquet").as_posix()
+    diff = con.execute(f"""
+        SELECT count(*) FILTER (WHERE a.uprn IS DISTINCT FROM m.uprn OR a.method IS DISTINCT FROM m.method
+                                   OR a.reason IS DISTINCT FROM m.reason
+                                   OR a.given_uprn_status IS DISTINCT FROM m.status),
+               count(*), count(*) FILTER (WHERE m.status = 'given_conflicts_text')
+        FROM read_parquet('{am}') a JOIN am m ON m.key = a.source_system || chr(31) || a.record_id""").fetchall()[0]
+    assert diff[1] == index[1]["records"]
+    assert diff[0] == 0, f"{diff[0]} records differ from a fresh gazetteer match"
+    given = con.execute(f"SELECT count(*) FROM read_parquet('{rec}') WHERE source_uprn IS NOT NULL").fetchall()[0][0]
+    assert given > 0  # the borough's council tax and tenancy records carry UPRNs
